@@ -1,0 +1,141 @@
+// The libpq adapter against a real PostgreSQL 15 server.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+
+#include "operator/pg/libpq_session.h"
+#include "operator/pg/sqlstate.h"
+#include "tests/harness/pg_cluster.h"
+
+namespace pgferry::pg {
+namespace {
+
+using pgferry::testing::PgCluster;
+
+class PgSessionTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { server_ = PgCluster::Start().release(); }
+  static void TearDownTestSuite() { delete server_; }
+
+  ConnParams Params(const std::string& user = PgCluster::kUser,
+                    const std::string& password = PgCluster::kUserPassword) {
+    ConnParams p;
+    p.host = "127.0.0.1";
+    p.port = server_->port();
+    p.user = user;
+    p.password = password;
+    p.connect_timeout_seconds = 5;
+    return p;
+  }
+
+  static PgCluster* server_;
+  LibpqConnector connector_;
+};
+PgCluster* PgSessionTest::server_ = nullptr;
+
+TEST_F(PgSessionTest, QueriesWithParametersAndNulls) {
+  auto s = connector_.Connect(Params());
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  auto r = (*s)->Query("SELECT $1::int + 1 AS n, $2::text IS NULL AS isnull", {"41", std::nullopt});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->GetInt(0, 0), 42);
+  EXPECT_TRUE(r->GetBool(0, 1));
+  EXPECT_EQ(r->columns()[0], "n");
+  EXPECT_GE((*s)->ServerVersion(), 150000);
+}
+
+TEST_F(PgSessionTest, WrongPasswordShowsServerMessageAndHidesPassword) {
+  const std::string secret = "s3cr3t-wr0ng-pa55";
+  auto s = connector_.Connect(Params(PgCluster::kUser, secret));
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), StatusCode::kUnauthenticated);
+  EXPECT_NE(s.status().message().find("password authentication failed for user \"migrator\""),
+            std::string::npos)
+      << s.status().message();
+  EXPECT_EQ(s.status().message().find(secret), std::string::npos);
+  EXPECT_EQ(Params(PgCluster::kUser, secret).Describe().find(secret), std::string::npos);
+  EXPECT_EQ(Params(PgCluster::kUser, secret).ConninfoMasked().find(secret), std::string::npos);
+}
+
+TEST_F(PgSessionTest, ServerErrorsCarrySqlState) {
+  auto s = connector_.Connect(Params());
+  ASSERT_TRUE(s.ok());
+  Status st = (*s)->Exec("CREATE ROLE boss SUPERUSER");
+  EXPECT_EQ(st.code(), StatusCode::kPermissionDenied);
+  EXPECT_TRUE(HasSqlState(st, kInsufficientPrivilege));
+  EXPECT_EQ(st.message(), "must be superuser to create superusers");
+  auto missing = (*s)->Query("SELECT * FROM no_such_table");
+  EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(PgSessionTest, MissingDatabaseIsNotFound) {
+  auto p = Params();
+  p.dbname = "this_db_does_not_exist";
+  auto s = connector_.Connect(p);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), StatusCode::kNotFound);
+  EXPECT_NE(s.status().message().find("database \"this_db_does_not_exist\" does not exist"),
+            std::string::npos);
+}
+
+TEST_F(PgSessionTest, HostileIdentifiersRoundTrip) {
+  auto s = connector_.Connect(Params(PgCluster::kSuperuser, PgCluster::kSuperPassword));
+  ASSERT_TRUE(s.ok());
+  const std::string name = "We\"ird. 'näme' \u00e9\u6f22";
+  std::string q = (*s)->QuoteIdent(name);
+  ASSERT_TRUE((*s)->Exec("CREATE TABLE public." + q + " (v text)").ok());
+  ASSERT_TRUE((*s)->Exec("INSERT INTO public." + q + " VALUES (" + (*s)->QuoteLiteral("it's") + ")").ok());
+  auto r = (*s)->Query("SELECT relname FROM pg_catalog.pg_class WHERE relname = $1", {name});
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->size(), 1u);
+  auto v = (*s)->Query("SELECT v FROM public." + q);
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(v->Get(0, 0), "it's");
+  ASSERT_TRUE((*s)->Exec("DROP TABLE public." + q).ok());
+}
+
+TEST_F(PgSessionTest, RelayCopyStreamsRowsBetweenSessions) {
+  auto a = connector_.Connect(Params(PgCluster::kSuperuser, PgCluster::kSuperPassword));
+  auto b = connector_.Connect(Params(PgCluster::kSuperuser, PgCluster::kSuperPassword));
+  ASSERT_TRUE(a.ok() && b.ok());
+  ASSERT_TRUE((*a)->Exec("CREATE TABLE public.relay_src AS SELECT g AS id, md5(g::text) AS t "
+                         "FROM generate_series(1, 20000) g; CREATE TABLE public.relay_dst (id int, t text)")
+                  .ok());
+  auto rows = RelayCopy(**a, "COPY public.relay_src TO STDOUT (FORMAT binary)", **b,
+                        "COPY public.relay_dst FROM STDIN (FORMAT binary)");
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  EXPECT_EQ(*rows, 20000);
+  EXPECT_EQ(server_->Scalar("postgres", "SELECT count(*) FROM relay_dst"), "20000");
+  EXPECT_EQ(server_->Scalar("postgres", "SELECT md5(string_agg(t, ',' ORDER BY id)) FROM relay_dst"),
+            server_->Scalar("postgres", "SELECT md5(string_agg(t, ',' ORDER BY id)) FROM relay_src"));
+}
+
+// A listening socket that never accepts: TCP connects, the server never answers.
+TEST_F(PgSessionTest, UnansweredServerTimesOutOnDeadline) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(listen(fd, 1), 0);
+  socklen_t len = sizeof addr;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  auto p = Params();
+  p.port = ntohs(addr.sin_port);
+  p.connect_timeout_seconds = 1;
+  auto start = std::chrono::steady_clock::now();
+  auto s = connector_.Connect(p);
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  close(fd);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), StatusCode::kTimeout);
+  EXPECT_LT(secs, 2.0);
+  EXPECT_NE(s.status().message().find("timeout expired"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace pgferry::pg
