@@ -25,12 +25,16 @@ inline constexpr const char* kFinalizer = "pgferry.io/cleanup";
 struct SecretKeyRef {
   std::string name;
   std::string key;
+
+  bool operator==(const SecretKeyRef&) const = default;
 };
 
 struct CredentialsSecretRef {
   std::string name;
   std::string usernameKey = "username";
   std::string passwordKey = "password";
+
+  bool operator==(const CredentialsSecretRef&) const = default;
 };
 
 // One end of the migration: how to reach a PostgreSQL server.
@@ -42,30 +46,42 @@ struct ServerSpec {
   std::optional<SecretKeyRef> sslRootCertSecretRef;
   CredentialsSecretRef credentialsSecretRef;
   int connectTimeoutSeconds = 10;
+
+  bool operator==(const ServerSpec&) const = default;
 };
 
 struct NameFilter {
   std::vector<std::string> include;  // empty = all
   std::vector<std::string> exclude;
+
+  bool operator==(const NameFilter&) const = default;
 };
 
 struct RolesSpec {
   bool migrate = true;
   std::vector<std::string> exclude;
+
+  bool operator==(const RolesSpec&) const = default;
 };
 
 struct ExtensionsSpec {
   std::vector<std::string> exclude;
+
+  bool operator==(const ExtensionsSpec&) const = default;
 };
 
 struct ReplicationSpec {
   int64_t maxLagBytes = 0;
   bool cutover = false;
   bool syncSequences = true;
+
+  bool operator==(const ReplicationSpec&) const = default;
 };
 
 struct DumpSpec {
   int jobs = 2;
+
+  bool operator==(const DumpSpec&) const = default;
 };
 
 struct MigrationSpec {
@@ -82,6 +98,8 @@ struct MigrationSpec {
   DumpSpec dump;
   std::string cleanupPolicy = "Delete";  // Delete|Retain
   bool suspend = false;
+
+  bool operator==(const MigrationSpec&) const = default;
 };
 
 struct ObjectMeta {
@@ -92,6 +110,11 @@ struct ObjectMeta {
   std::string resourceVersion;
   std::map<std::string, std::string> labels;
   std::map<std::string, std::string> annotations;
+  std::vector<std::string> finalizers;  // e.g. kFinalizer while cleanup is pending
+  std::string creationTimestamp;        // RFC 3339, set by the API server
+  std::string deletionTimestamp;        // non-empty once deletion was requested
+
+  bool operator==(const ObjectMeta&) const = default;
 };
 
 // ---- status ----
@@ -101,6 +124,8 @@ struct ReplicationObjects {
   std::string slot;
   std::string subscription;
   bool empty() const { return publication.empty() && slot.empty() && subscription.empty(); }
+
+  bool operator==(const ReplicationObjects&) const = default;
 };
 
 // Per-database status words, the seed's migration_detail vocabulary.
@@ -129,12 +154,16 @@ struct DatabaseStatus {
   std::vector<std::string> warnings;  // ignorable restore errors and the like
   // Sequence values copied at cutover (name -> value), reported to the user.
   std::map<std::string, int64_t> sequencesSynced;
+
+  bool operator==(const DatabaseStatus&) const = default;
 };
 
 struct RoleStatus {
   std::string rolname;
   std::string status;  // created|exists|failed
   std::optional<std::string> error;
+
+  bool operator==(const RoleStatus&) const = default;
 };
 
 struct Condition {
@@ -144,6 +173,8 @@ struct Condition {
   std::string message;
   std::string lastTransitionTime;
   int64_t observedGeneration = 0;
+
+  bool operator==(const Condition&) const = default;
 };
 
 // Phases of the whole migration.
@@ -172,12 +203,16 @@ struct MigrationStatus {
 
   DatabaseStatus* FindDatabase(const std::string& dbname);
   const DatabaseStatus* FindDatabase(const std::string& dbname) const;
+
+  bool operator==(const MigrationStatus&) const = default;
 };
 
 struct PgMigration {
   ObjectMeta metadata;
   MigrationSpec spec;
   MigrationStatus status;
+
+  bool operator==(const PgMigration&) const = default;
 };
 
 // A Kubernetes Secret's data, already decoded (`data` is base64, `stringData` plain).
@@ -185,6 +220,8 @@ struct Secret {
   std::string name;
   std::string namespace_ = "default";
   std::map<std::string, std::string> data;
+
+  bool operator==(const Secret&) const = default;
 };
 
 }  // namespace pgferry::api
