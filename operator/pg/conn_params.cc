@@ -20,6 +20,7 @@ std::vector<std::pair<std::string, std::string>> ConnParams::Keywords() const {
   };
   if (!password.empty()) kw.emplace_back("password", password);
   if (!sslrootcert.empty()) kw.emplace_back("sslrootcert", sslrootcert);
+  if (!replication.empty()) kw.emplace_back("replication", replication);
   return kw;
 }
 

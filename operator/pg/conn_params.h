@@ -23,6 +23,7 @@ struct ConnParams {
   std::string sslrootcert;  // path to a CA file, "" for none
   int connect_timeout_seconds = 10;
   std::string application_name = "pgferry";
+  std::string replication;  // "database" for a logical replication connection, else ""
 
   // The same server and credentials, another database.
   ConnParams WithDatabase(const std::string& db) const;

@@ -65,6 +65,13 @@ class LibpqSession : public Session {
     return Check(res.get(), {PGRES_TUPLES_OK, PGRES_COMMAND_OK});
   }
 
+  Result<QueryResult> SimpleQuery(const std::string& sql) override {
+    ResultPtr res(PQexec(conn_.get(), sql.c_str()));
+    Status st = Check(res.get(), {PGRES_TUPLES_OK, PGRES_COMMAND_OK});
+    if (!st.ok()) return st;
+    return ToQueryResult(res.get());
+  }
+
   std::string QuoteIdent(const std::string& name) override {
     char* q = PQescapeIdentifier(conn_.get(), name.data(), name.size());
     if (!q) return "\"\"";  // only on invalid encoding; the statement will then fail visibly
@@ -211,8 +218,9 @@ Result<std::unique_ptr<Session>> LibpqConnector::Connect(const ConnParams& param
     st = PQconnectPoll(conn.get());
   }
   auto session = std::make_unique<LibpqSession>(std::move(conn), params);
-  RETURN_IF_ERROR(session->Exec("SELECT pg_catalog.set_config('search_path', '', false)")
-                      .Prefixed("connection set-up"));
+  if (params.replication.empty())
+    RETURN_IF_ERROR(session->Exec("SELECT pg_catalog.set_config('search_path', '', false)")
+                        .Prefixed("connection set-up"));
   return std::unique_ptr<Session>(std::move(session));
 }
 

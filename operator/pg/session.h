@@ -54,6 +54,9 @@ class Session {
                                     const std::vector<std::optional<std::string>>& params = {}) = 0;
   // Runs one or more statements without parameters.
   virtual Status Exec(const std::string& sql) = 0;
+  // Runs one statement over the simple query protocol and returns its rows: the only form a
+  // replication connection accepts (CREATE_REPLICATION_SLOT ... EXPORT_SNAPSHOT).
+  virtual Result<QueryResult> SimpleQuery(const std::string& sql) = 0;
 
   // Escaping with the server's rules (libpq's PQescapeIdentifier / PQescapeLiteral).
   virtual std::string QuoteIdent(const std::string& name) = 0;

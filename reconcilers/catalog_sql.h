@@ -1,0 +1,88 @@
+// SQL text that reads catalogs (inventory.cc). Every name is schema-qualified: sessions run with
+// an empty search_path. Nothing here writes.
+#pragma once
+
+namespace pgferry::sql {
+
+inline constexpr const char* kServerSettings = R"sql(
+SELECT pg_catalog.current_setting('server_version_num')::int,
+       pg_catalog.current_setting('server_version'),
+       pg_catalog.current_setting('wal_level'),
+       pg_catalog.current_setting('max_replication_slots')::int,
+       (SELECT count(*) FROM pg_catalog.pg_replication_slots)::int,
+       pg_catalog.current_setting('max_wal_senders')::int,
+       (SELECT count(*) FROM pg_catalog.pg_stat_activity WHERE backend_type = 'walsender')::int,
+       pg_catalog.current_setting('max_logical_replication_workers')::int,
+       (SELECT count(*) FROM pg_catalog.pg_stat_activity
+         WHERE backend_type IN ('logical replication worker', 'logical replication launcher'))::int,
+       r.rolname, r.rolsuper, r.rolreplication OR r.rolsuper, r.rolcreatedb OR r.rolsuper,
+       r.rolcreaterole OR r.rolsuper,
+       r.rolsuper OR (pg_catalog.current_setting('server_version_num')::int >= 160000 AND
+         pg_catalog.pg_has_role(r.oid, 'pg_create_subscription', 'USAGE')),
+       coalesce(pg_catalog.current_setting('extwlist.extensions', true), ''),
+       pg_catalog.pg_postmaster_start_time()::text || '/' ||
+         coalesce(pg_catalog.inet_server_port()::text, '')
+  FROM pg_catalog.pg_roles r WHERE r.rolname = current_user
+)sql";
+
+// pg_has_role(..., 'pg_create_subscription') errors on PG15 where that role does not exist, so
+// the query above is only sent as-is to PG16+; inventory.cc substitutes `false` before that.
+inline constexpr const char* kCreateSubscriptionPg16 =
+    "pg_catalog.pg_has_role(r.oid, 'pg_create_subscription', 'USAGE')";
+
+inline constexpr const char* kLanguages =
+    "SELECT lanname FROM pg_catalog.pg_language ORDER BY 1";
+
+inline constexpr const char* kDatabases =
+    "SELECT datname, datallowconn, datistemplate FROM pg_catalog.pg_database ORDER BY datname";
+
+inline constexpr const char* kAvailableExtensions = R"sql(
+SELECT a.name, coalesce(a.default_version, ''),
+       coalesce(v.superuser, true), coalesce(v.trusted, false)
+  FROM pg_catalog.pg_available_extensions a
+  LEFT JOIN pg_catalog.pg_available_extension_versions v
+    ON v.name = a.name AND v.version = a.default_version
+ ORDER BY 1
+)sql";
+
+inline constexpr const char* kInstalledExtensions = R"sql(
+SELECT e.extname, e.extversion, n.nspname
+  FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
+ ORDER BY 1
+)sql";
+
+// User tables (ordinary and partitioned), with whether UPDATE/DELETE could be published:
+// a primary key, REPLICA IDENTITY FULL, or REPLICA IDENTITY USING INDEX.
+inline constexpr const char* kTables = R"sql(
+SELECT n.nspname, c.relname, c.relkind::text, c.relispartition,
+       c.relreplident IN ('f', 'i') OR
+         (c.relreplident = 'd' AND EXISTS (SELECT 1 FROM pg_catalog.pg_index i
+                                            WHERE i.indrelid = c.oid AND i.indisprimary)),
+       coalesce((SELECT e.extname FROM pg_catalog.pg_extension e
+                  WHERE c.oid = ANY (e.extconfig)), ''),
+       CASE WHEN c.relkind = 'r' THEN pg_catalog.pg_table_size(c.oid) ELSE 0 END,
+       greatest(c.reltuples, 0)::bigint,
+       pg_catalog.pg_has_role(c.relowner, 'USAGE')
+  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.relkind IN ('r', 'p')
+   AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+   AND n.nspname NOT LIKE 'pg\_toast%' AND n.nspname NOT LIKE 'pg\_temp%'
+   AND n.nspname <> '_pgferry'
+ ORDER BY 1, 2
+)sql";
+
+inline constexpr const char* kLargeObjects =
+    "SELECT count(*) FROM pg_catalog.pg_largeobject_metadata";
+
+}  // namespace pgferry::sql
+
+namespace pgferry::sql {
+
+// Whether the connected role may create a publication here: CREATE on the database, and
+// ownership of the given tables (or superuser) for FOR TABLE publications.
+inline constexpr const char* kDatabasePrivileges = R"sql(
+SELECT pg_catalog.has_database_privilege(pg_catalog.current_database(), 'CREATE'),
+       pg_catalog.has_database_privilege(pg_catalog.current_database(), 'TEMP')
+)sql";
+
+}  // namespace pgferry::sql

@@ -1,0 +1,559 @@
+#include "reconcilers/database_migration.h"
+
+#include <algorithm>
+#include <atomic>
+#include <sstream>
+#include <thread>
+
+#include "operator/pg/dump_restore.h"
+#include "operator/pg/sqlstate.h"
+#include "reconcilers/engine_sql.h"
+#include "reconcilers/names.h"
+
+namespace pgferry {
+namespace {
+
+std::string Qualified(pg::Session& s, const TableInfo& t) {
+  return s.QuoteIdent(t.schema) + "." + s.QuoteIdent(t.name);
+}
+
+std::string TableKey(const TableInfo& t) { return "table:" + t.schema + "." + t.name; }
+
+bool StartsWith(const std::string& s, const std::string& p) { return s.rfind(p, 0) == 0; }
+
+// pg_restore reports each failed statement as "pg_restore: error: could not execute query:
+// ERROR:  <message>\nCommand was: <sql>". Ownership, privileges, comments and objects that
+// exist already are ignorable; anything else means the schema is incomplete.
+struct RestoreErrors {
+  std::vector<std::string> fatal, ignorable;
+};
+
+RestoreErrors ClassifyRestoreErrors(const std::string& stderr_text) {
+  RestoreErrors out;
+  const std::string marker = "pg_restore: error: ";
+  size_t pos = 0;
+  while ((pos = stderr_text.find(marker, pos)) != std::string::npos) {
+    size_t next = stderr_text.find(marker, pos + marker.size());
+    std::string block = stderr_text.substr(pos + marker.size(),
+                                           next == std::string::npos ? std::string::npos : next - pos - marker.size());
+    pos = next == std::string::npos ? stderr_text.size() : next;
+    std::string message = block, command;
+    size_t cmd = block.find("Command was: ");
+    if (cmd != std::string::npos) {
+      message = block.substr(0, cmd);
+      command = block.substr(cmd + 13);
+    }
+    auto trim = [](std::string s) {
+      while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+      return s;
+    };
+    message = trim(message);
+    command = trim(command);
+    const std::string q = "could not execute query: ";
+    if (StartsWith(message, q)) message = message.substr(q.size());
+    if (StartsWith(message, "ERROR:  ")) message = message.substr(8);
+    size_t nl = message.find('\n');
+    std::string first = message.substr(0, nl);
+    bool ignorable = first.find("already exists") != std::string::npos ||
+                     command.find(" OWNER TO ") != std::string::npos ||
+                     StartsWith(command, "GRANT ") || StartsWith(command, "REVOKE ") ||
+                     StartsWith(command, "COMMENT ON ") || StartsWith(command, "SECURITY LABEL ") ||
+                     StartsWith(command, "ALTER DEFAULT PRIVILEGES");
+    std::string text = first + (command.empty() ? "" : " (" + command.substr(0, 120) + ")");
+    (ignorable ? out.ignorable : out.fatal).push_back(text);
+  }
+  return out;
+}
+
+}  // namespace
+
+DatabaseMigration::DatabaseMigration(MigrationEngine& engine, const DatabasePlan& plan)
+    : e_(engine), plan_(plan) {
+  name_ = ReplicationObjectName(e_.options_.migration_id, plan.dbname);
+  src_params_ = e_.options_.endpoints.source.WithDatabase(plan.dbname);
+  dst_params_ = e_.options_.endpoints.destination.WithDatabase(plan.dbname);
+  // Largest tables first, so the longest copy starts at once.
+  std::stable_sort(plan_.tables.begin(), plan_.tables.end(),
+                   [](const TableInfo& a, const TableInfo& b) { return a.bytes > b.bytes; });
+}
+
+void DatabaseMigration::SetDb(const std::function<void(api::DatabaseStatus&)>& f) {
+  {
+    std::lock_guard<std::recursive_mutex> lock(e_.mu_);
+    f(e_.Db(plan_.dbname));
+  }
+  e_.Publish();
+}
+
+bool DatabaseMigration::replicating() const {
+  std::lock_guard<std::recursive_mutex> lock(e_.mu_);
+  auto& d = e_.Db(plan_.dbname);
+  return d.method == api::kMethodReplication &&
+         (d.status == api::kDbRunning || d.status == api::kDbSyncing);
+}
+
+void DatabaseMigration::Fail(const Status& st, const std::string& step) {
+  std::string msg = step.empty() ? st.message() : step + ": " + st.message();
+  SetDb([&](api::DatabaseStatus& d) {
+    d.status = api::kDbFailed;
+    d.error = msg;
+  });
+  e_.Event("DatabaseFailed", "database \"" + plan_.dbname + "\": " + msg, true);
+}
+
+void DatabaseMigration::SetUp() {
+  if (plan_.error) {
+    SetDb([&](api::DatabaseStatus& d) {
+      d.status = api::kDbFailed;
+      d.error = *plan_.error;
+    });
+    return;
+  }
+  SetDb([&](api::DatabaseStatus& d) {
+    if (d.status == api::kDbPending || d.status == api::kDbFailed) d.status = api::kDbRunning;
+    if (d.method.empty() || d.status == api::kDbRunning) d.method = plan_.method;
+    if (plan_.reason) d.error = plan_.reason;
+    d.tablesTotal = static_cast<int64_t>(plan_.tables.size());
+    for (const auto& w : plan_.warnings)
+      if (std::find(d.warnings.begin(), d.warnings.end(), w) == d.warnings.end()) d.warnings.push_back(w);
+  });
+  Status st = Step();
+  if (!st.ok()) Fail(st, "");
+}
+
+Status DatabaseMigration::EnsureDatabase() {
+  auto boot = e_.options_.connector->Connect(e_.options_.endpoints.destination);
+  if (!boot.ok()) return boot.status().Prefixed("destination");
+  ASSIGN_OR_RETURN(auto exists, (*boot)->Query(sql::kDatabaseExists, {plan_.dbname}));
+  if (exists.GetBool(0, 0)) return Status::Ok();
+  if (!e_.spec_.createDatabases)
+    return NotFound("database does not exist on the destination and spec.createDatabases is false");
+  auto src = e_.options_.connector->Connect(e_.options_.endpoints.source);
+  if (!src.ok()) return src.status().Prefixed("source");
+  ASSIGN_OR_RETURN(auto def, (*src)->Query(sql::kDatabaseDefinition, {plan_.dbname}));
+  if (def.empty()) return NotFound("database is gone from the source");
+  pg::Session& d = **boot;
+  std::string base = "CREATE DATABASE " + d.QuoteIdent(plan_.dbname) +
+                     " TEMPLATE template0 ENCODING " + d.QuoteLiteral(def.Get(0, 0)) +
+                     " LC_COLLATE " + d.QuoteLiteral(def.Get(0, 1)) + " LC_CTYPE " +
+                     d.QuoteLiteral(def.Get(0, 2));
+  // Keep the source's owner when that role exists here and we may hand it over.
+  Status st = d.Exec(base + " OWNER " + d.QuoteIdent(def.Get(0, 3)));
+  if (!st.ok() && !pg::HasSqlState(st, pg::kDuplicateDatabase)) st = d.Exec(base);
+  if (pg::HasSqlState(st, pg::kDuplicateDatabase)) return Status::Ok();
+  RETURN_IF_ERROR(st.Prefixed("create database"));
+  e_.Event("DatabaseCreated", "created database \"" + plan_.dbname + "\" on the destination");
+  return Status::Ok();
+}
+
+Status DatabaseMigration::LoadState() {
+  auto s = e_.options_.connector->Connect(dst_params_);
+  if (!s.ok()) return s.status().Prefixed("destination");
+  dst_ = std::move(*s);
+  RETURN_IF_ERROR(dst_->Exec(sql::kCreateState).Prefixed("create _pgferry.state"));
+  ASSIGN_OR_RETURN(auto rows, dst_->Query(sql::kReadState, {e_.options_.migration_id}));
+  state_.clear();
+  for (size_t i = 0; i < rows.size(); ++i) state_[rows.Get(i, 0)] = rows.Get(i, 1);
+  return Status::Ok();
+}
+
+Status DatabaseMigration::SetState(const std::string& key, const std::string& value) {
+  RETURN_IF_ERROR(dst_->Query(sql::kWriteState, {e_.options_.migration_id, key, value}).status());
+  state_[key] = value;
+  return Status::Ok();
+}
+
+Status DatabaseMigration::RestoreSection(const std::string& section) {
+  if (state_.count(section)) return Status::Ok();
+  std::vector<std::string> dump_args = {"--format=custom", "--section=" + section,
+                                        "--no-publications", "--no-subscriptions"};
+  if (!e_.spec_.extensions.exclude.empty()) {
+    // pg_dump (PG14+) keeps only the extensions named with --extension; name the others.
+    for (const auto& probe : e_.probe_.databases) {
+      if (probe.name != plan_.dbname || !probe.source) continue;
+      bool any = false;
+      for (const auto& ext : probe.source->extensions) {
+        if (std::find(e_.spec_.extensions.exclude.begin(), e_.spec_.extensions.exclude.end(),
+                      ext.name) != e_.spec_.extensions.exclude.end())
+          continue;
+        dump_args.push_back("--extension=" + ext.name);
+        any = true;
+      }
+      if (!any) dump_args.push_back("--extension=pgferry_no_extension_matches_this");
+    }
+  }
+  ASSIGN_OR_RETURN(auto r, pg::DumpRestore(src_params_, dump_args, dst_params_, {}));
+  if (r.dump_exit != 0)
+    return Internal("pg_dump --section=" + section + " failed: " + r.dump_stderr.substr(0, 500));
+  RestoreErrors errs = ClassifyRestoreErrors(r.restore_stderr);
+  if (!errs.ignorable.empty())
+    SetDb([&](api::DatabaseStatus& d) {
+      for (const auto& w : errs.ignorable) d.warnings.push_back("schema " + section + ": " + w);
+    });
+  if (!errs.fatal.empty())
+    return Internal("schema restore (" + section + ") failed: " + errs.fatal.front() +
+                    (errs.fatal.size() > 1 ? " (and " + std::to_string(errs.fatal.size() - 1) + " more)" : ""));
+  if (r.restore_exit != 0 && errs.ignorable.empty())
+    return Internal("pg_restore --section=" + section + " failed: " + r.restore_stderr.substr(0, 500));
+  return SetState(section, "restored");
+}
+
+Status DatabaseMigration::CheckTablesEmpty() {
+  for (const auto& t : plan_.tables) {
+    if (state_.count(TableKey(t))) continue;
+    auto r = dst_->Query("SELECT EXISTS (SELECT 1 FROM " + Qualified(*dst_, t) + ")");
+    if (!r.ok()) return r.status().Prefixed("destination table " + t.Qualified());
+    if (r->GetBool(0, 0))
+      return FailedPrecondition("destination table " + t.Qualified() +
+                                " already holds rows that pgferry did not copy; empty it or "
+                                "leave it out with spec.tables.exclude");
+  }
+  return Status::Ok();
+}
+
+Status DatabaseMigration::CopyTables(const std::string& snapshot) {
+  std::vector<const TableInfo*> todo;
+  for (const auto& t : plan_.tables)
+    if (!state_.count(TableKey(t))) todo.push_back(&t);
+  SetDb([&](api::DatabaseStatus& d) {
+    d.tablesSynced = static_cast<int64_t>(plan_.tables.size() - todo.size());
+  });
+  std::atomic<size_t> next{0};
+  std::mutex err_mu;
+  Status first_error;
+  auto worker = [&]() {
+    auto src = e_.options_.connector->Connect(src_params_);
+    auto dst = e_.options_.connector->Connect(dst_params_);
+    if (!src.ok() || !dst.ok()) {
+      std::lock_guard<std::mutex> l(err_mu);
+      if (first_error.ok()) first_error = !src.ok() ? src.status() : dst.status();
+      return;
+    }
+    pg::Session& s = **src;
+    pg::Session& d = **dst;
+    Status st = s.Exec("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+    if (st.ok()) st = s.Exec("SET TRANSACTION SNAPSHOT " + s.QuoteLiteral(snapshot));
+    if (st.ok()) st = d.Exec("SET synchronous_commit = off; SET maintenance_work_mem = '256MB'");
+    while (st.ok() && !e_.StopRequested()) {
+      {
+        std::lock_guard<std::mutex> l(err_mu);
+        if (!first_error.ok()) return;
+      }
+      size_t i = next++;
+      if (i >= todo.size()) break;
+      const TableInfo& t = *todo[i];
+      std::string qs = Qualified(s, t);
+      auto cols = s.Query(sql::kCopyColumns, {qs});
+      if (!cols.ok()) { st = cols.status().Prefixed(t.Qualified()); break; }
+      std::string list;
+      bool binary = true;
+      for (size_t c = 0; c < cols->size(); ++c) {
+        list += (list.empty() ? "" : ", ") + s.QuoteIdent(cols->Get(c, 0));
+        binary = binary && cols->GetBool(c, 1);
+      }
+      std::string fmt = binary ? "binary" : "text";
+      std::string out_sql = t.kind == 'p'
+          ? "COPY (SELECT " + list + " FROM " + qs + ") TO STDOUT (FORMAT " + fmt + ")"
+          : "COPY " + qs + " (" + list + ") TO STDOUT (FORMAT " + fmt + ")";
+      std::string in_sql = "COPY " + Qualified(d, t) + " (" + list + ") FROM STDIN (FORMAT " + fmt +
+                           (t.kind == 'r' ? ", FREEZE" : "") + ")";
+      st = d.Exec("BEGIN; TRUNCATE " + Qualified(d, t));
+      if (!st.ok()) break;
+      int64_t last_bytes = 0;
+      auto rows = pg::RelayCopy(s, out_sql, d, in_sql, [&](int64_t bytes) {
+        int64_t delta = bytes - last_bytes;
+        last_bytes = bytes;
+        SetDb([&](api::DatabaseStatus& db) { db.bytesCopied += delta; });
+      });
+      if (!rows.ok()) { (void)d.Exec("ROLLBACK"); st = rows.status().Prefixed("copy " + t.Qualified()); break; }
+      st = d.Query(sql::kWriteState, {e_.options_.migration_id, TableKey(t), std::to_string(*rows)}).status();
+      if (st.ok()) st = d.Exec("COMMIT");
+      if (!st.ok()) break;
+      SetDb([&](api::DatabaseStatus& db) {
+        db.rowsCopied += *rows;
+        db.tablesSynced += 1;
+      });
+    }
+    if (!st.ok()) {
+      std::lock_guard<std::mutex> l(err_mu);
+      if (first_error.ok()) first_error = st;
+    }
+  };
+  size_t jobs = std::max<size_t>(1, std::min<size_t>(e_.spec_.dump.jobs, todo.size()));
+  std::vector<std::thread> threads;
+  for (size_t i = 1; i < jobs; ++i) threads.emplace_back(worker);
+  worker();
+  for (auto& t : threads) t.join();
+  RETURN_IF_ERROR(first_error);
+  if (e_.StopRequested()) return Status(StatusCode::kAborted, "stopped during the data copy");
+  return LoadState();  // the workers wrote table marks through their own sessions
+}
+
+Status DatabaseMigration::CopySequences(pg::Session& src) {
+  ASSIGN_OR_RETURN(auto seqs, src.Query(sql::kSequences));
+  std::map<std::string, int64_t> done;
+  for (size_t i = 0; i < seqs.size(); ++i) {
+    Status st = dst_->Query(sql::kSetSequence, {seqs.Get(i, 0), seqs.Get(i, 1)}).status();
+    if (pg::HasSqlState(st, pg::kUndefinedTable)) continue;  // not part of the restored schema
+    RETURN_IF_ERROR(st.Prefixed("sequence " + seqs.Get(i, 0)));
+    done[seqs.Get(i, 0)] = seqs.GetInt(i, 1);
+  }
+  SetDb([&](api::DatabaseStatus& d) { d.sequencesSynced = done; });
+  return Status::Ok();
+}
+
+Status DatabaseMigration::CopyLargeObjects(pg::Session& src) {
+  ASSIGN_OR_RETURN(auto ids, src.Query(sql::kLargeObjectIds));
+  for (size_t i = 0; i < ids.size(); ++i) {
+    ASSIGN_OR_RETURN(auto data, src.Query(sql::kReadLargeObject, {ids.Get(i, 0)}));
+    RETURN_IF_ERROR(dst_->Query(sql::kWriteLargeObject, {ids.Get(i, 0), data.Get(0, 0)})
+                        .status().Prefixed("large object " + ids.Get(i, 0)));
+  }
+  return Status::Ok();
+}
+
+Status DatabaseMigration::ResetInterruptedReplicationCopy() {
+  // A copy that stopped before the subscription existed cannot be resumed: its snapshot is gone.
+  // Drop the slot and the rows pgferry copied, and start that database's copy again.
+  auto src = e_.options_.connector->Connect(src_params_);
+  if (!src.ok()) return src.status().Prefixed("source");
+  auto slot = (*src)->Query(sql::kSlot, {name_, "0/0"});
+  if (slot.ok() && !slot->empty()) RETURN_IF_ERROR((*src)->Query(sql::kDropSlot, {name_}).status());
+  for (const auto& t : plan_.tables)
+    if (state_.count(TableKey(t))) RETURN_IF_ERROR(dst_->Exec("TRUNCATE " + Qualified(*dst_, t)));
+  RETURN_IF_ERROR(dst_->Query(sql::kDeleteTableStates, {e_.options_.migration_id}).status());
+  return LoadState();
+}
+
+Status DatabaseMigration::CreatePublication() {
+  auto src = e_.options_.connector->Connect(src_params_);
+  if (!src.ok()) return src.status().Prefixed("source");
+  pg::Session& s = **src;
+  ASSIGN_OR_RETURN(auto exists, s.Query(sql::kPublicationExists, {name_}));
+  if (exists.GetBool(0, 0)) return Status::Ok();
+  std::string stmt = "CREATE PUBLICATION " + s.QuoteIdent(name_);
+  if (plan_.all_tables && e_.probe_.source.is_superuser) {
+    stmt += " FOR ALL TABLES";
+  } else if (!plan_.tables.empty()) {
+    std::string list;
+    for (const auto& t : plan_.tables) list += (list.empty() ? "" : ", ") + Qualified(s, t);
+    stmt += " FOR TABLE " + list;
+  }
+  return s.Exec(stmt + " WITH (publish_via_partition_root = true)").Prefixed("create publication");
+}
+
+Result<std::string> DatabaseMigration::CreateSlotAndExportSnapshot(std::unique_ptr<pg::Session>* holder) {
+  pg::ConnParams p = src_params_;
+  p.replication = "database";
+  auto s = e_.options_.connector->Connect(p);
+  if (!s.ok()) return s.status().Prefixed("source replication connection");
+  ASSIGN_OR_RETURN(auto r, (*s)->SimpleQuery("CREATE_REPLICATION_SLOT " + name_ +
+                                             " LOGICAL pgoutput EXPORT_SNAPSHOT"));
+  if (r.empty() || r.columns().size() < 3) return Internal("CREATE_REPLICATION_SLOT returned no snapshot");
+  *holder = std::move(*s);  // the snapshot lives as long as this connection stays idle
+  return r.Get(0, 2);
+}
+
+Status DatabaseMigration::CreateSubscription() {
+  ASSIGN_OR_RETURN(auto sub, dst_->Query(sql::kSubscription, {name_}));
+  if (!sub.empty()) return Status::Ok();
+  std::string conninfo = src_params_.ConninfoWithPassword();
+  Status st = dst_->Exec("CREATE SUBSCRIPTION " + dst_->QuoteIdent(name_) + " CONNECTION " +
+                         dst_->QuoteLiteral(conninfo) + " PUBLICATION " + dst_->QuoteIdent(name_) +
+                         " WITH (create_slot = false, slot_name = " + dst_->QuoteLiteral(name_) +
+                         ", copy_data = false, enabled = true)");
+  return Status(st.code(), pg::MaskSecret(st.message(), src_params_.password))
+      .WithDetail(st.detail());
+}
+
+Status DatabaseMigration::DropReplicationObjects() {
+  if (dst_) {
+    ASSIGN_OR_RETURN(auto sub, dst_->Query(sql::kSubscription, {name_}));
+    if (!sub.empty()) {
+      std::string q = dst_->QuoteIdent(name_);
+      RETURN_IF_ERROR(dst_->Exec("ALTER SUBSCRIPTION " + q + " DISABLE"));
+      RETURN_IF_ERROR(dst_->Exec("ALTER SUBSCRIPTION " + q + " SET (slot_name = NONE)"));
+      RETURN_IF_ERROR(dst_->Exec("DROP SUBSCRIPTION " + q));
+    }
+  }
+  auto src = e_.options_.connector->Connect(src_params_);
+  if (!src.ok()) return src.status().Prefixed("source");
+  pg::Session& s = **src;
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    ASSIGN_OR_RETURN(auto slot, s.Query(sql::kSlot, {name_, "0/0"}));
+    if (slot.empty()) break;
+    if (!slot.GetBool(0, 0)) {
+      Status st = s.Query(sql::kDropSlot, {name_}).status();
+      if (st.ok() || st.code() == StatusCode::kNotFound) break;
+      if (attempt >= 99) return st;
+    } else if (attempt == 40) {
+      (void)s.Query("SELECT pg_catalog.pg_terminate_backend($1::int)", {slot.Get(0, 1)});
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return s.Exec("DROP PUBLICATION IF EXISTS " + s.QuoteIdent(name_));
+}
+
+Status DatabaseMigration::Step() {
+  RETURN_IF_ERROR(EnsureDatabase());
+  RETURN_IF_ERROR(LoadState());
+  if (state_.count("done")) {
+    SetDb([&](api::DatabaseStatus& d) {
+      d.status = api::kDbDone;
+      d.method = state_["method"];
+    });
+    return Status::Ok();
+  }
+  if (state_.count("method")) plan_.method = state_["method"];  // a fallback made earlier sticks
+  SetDb([&](api::DatabaseStatus& d) { d.method = plan_.method; });
+  RETURN_IF_ERROR(SetState("method", plan_.method));
+  RETURN_IF_ERROR(RestoreSection("pre-data"));
+  if (e_.StopRequested()) return Status(StatusCode::kAborted, "stopped");
+
+  if (plan_.method == api::kMethodSchemaOnly) {
+    RETURN_IF_ERROR(RestoreSection("post-data"));
+    RETURN_IF_ERROR(SetState("done", "schema_only"));
+    SetDb([&](api::DatabaseStatus& d) { d.status = api::kDbDone; });
+    return Status::Ok();
+  }
+
+  if (plan_.method == api::kMethodReplication && !state_.count("subscribed")) {
+    if (!state_.count("data")) {
+      bool interrupted = false;
+      for (const auto& [k, v] : state_) interrupted = interrupted || StartsWith(k, "table:");
+      auto probe_src = e_.options_.connector->Connect(e_.options_.endpoints.source);
+      if (probe_src.ok()) {
+        auto slot = (*probe_src)->Query(sql::kSlot, {name_, "0/0"});
+        interrupted = interrupted || (slot.ok() && !slot->empty());
+      }
+      if (interrupted) RETURN_IF_ERROR(ResetInterruptedReplicationCopy());
+      RETURN_IF_ERROR(CheckTablesEmpty());
+      // Names are in the status before anything is created.
+      SetDb([&](api::DatabaseStatus& d) {
+        d.replicationObjects = {name_, name_, name_};
+      });
+      Status pub = CreatePublication();
+      std::unique_ptr<pg::Session> snapshot_holder;
+      Result<std::string> snapshot = pub.ok() ? CreateSlotAndExportSnapshot(&snapshot_holder)
+                                              : Result<std::string>(pub);
+      if (!snapshot.ok()) {
+        Status why = snapshot.status();
+        if (e_.spec_.method != "auto") return why.Prefixed("logical replication set-up");
+        (void)DropReplicationObjects();
+        plan_.method = api::kMethodDump;
+        RETURN_IF_ERROR(SetState("method", plan_.method));
+        SetDb([&](api::DatabaseStatus& d) {
+          d.method = plan_.method;
+          d.error = "logical replication set-up failed, copied once instead: " + why.message();
+          d.replicationObjects = {};
+        });
+        e_.Event("FellBackToDump", "database \"" + plan_.dbname + "\": " + why.message(), true);
+      } else {
+        e_.Event("SlotCreated", "database \"" + plan_.dbname + "\": publication and slot " + name_ +
+                                    " created; copying tables under its snapshot");
+        RETURN_IF_ERROR(CopyTables(*snapshot));
+        RETURN_IF_ERROR(SetState("data", "copied"));
+      }
+    }
+    if (plan_.method == api::kMethodReplication) {
+      RETURN_IF_ERROR(RestoreSection("post-data"));
+      Status sub = CreateSubscription();
+      if (!sub.ok()) {
+        if (e_.spec_.method != "auto" || sub.code() != StatusCode::kPermissionDenied)
+          return sub.Prefixed("create subscription");
+        // The data is a consistent copy already: finish it as a one-time copy.
+        RETURN_IF_ERROR(DropReplicationObjects());
+        plan_.method = api::kMethodDump;
+        RETURN_IF_ERROR(SetState("method", plan_.method));
+        SetDb([&](api::DatabaseStatus& d) {
+          d.method = plan_.method;
+          d.error = "cannot create the subscription, copied once instead: " + sub.message();
+          d.replicationObjects = {};
+        });
+      } else {
+        RETURN_IF_ERROR(SetState("subscribed", name_));
+        e_.Event("SubscriptionCreated", "database \"" + plan_.dbname + "\": replication running");
+      }
+    }
+  }
+
+  if (plan_.method == api::kMethodReplication) {
+    SetDb([&](api::DatabaseStatus& d) { d.replicationObjects = {name_, name_, name_}; });
+    return Status::Ok();  // PollSync / Cutover take it from here
+  }
+
+  // pg_dump method: one snapshot for tables, sequences and large objects.
+  if (!state_.count("data")) {
+    RETURN_IF_ERROR(CheckTablesEmpty());
+    auto snap_session = e_.options_.connector->Connect(src_params_);
+    if (!snap_session.ok()) return snap_session.status().Prefixed("source");
+    pg::Session& snap = **snap_session;
+    RETURN_IF_ERROR(snap.Exec("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"));
+    ASSIGN_OR_RETURN(auto exported, snap.Query("SELECT pg_catalog.pg_export_snapshot()"));
+    RETURN_IF_ERROR(CopyTables(exported.Get(0, 0)));
+    RETURN_IF_ERROR(CopySequences(snap));
+    RETURN_IF_ERROR(CopyLargeObjects(snap));
+    RETURN_IF_ERROR(SetState("data", "copied"));
+  }
+  RETURN_IF_ERROR(RestoreSection("post-data"));
+  RETURN_IF_ERROR(dst_->Exec("ANALYZE"));
+  RETURN_IF_ERROR(SetState("done", plan_.method));
+  SetDb([&](api::DatabaseStatus& d) { d.status = api::kDbDone; });
+  e_.Event("DatabaseCopied", "database \"" + plan_.dbname + "\" copied");
+  return Status::Ok();
+}
+
+bool DatabaseMigration::PollSync() {
+  if (!replicating()) return true;
+  auto src = e_.options_.connector->Connect(e_.options_.endpoints.source);
+  if (!src.ok()) return false;
+  auto slot = (*src)->Query(sql::kSlot, {name_, last_current_lsn_});
+  if (!slot.ok() || slot->empty()) return false;
+  if (!dst_) {
+    auto d = e_.options_.connector->Connect(dst_params_);
+    if (!d.ok()) return false;
+    dst_ = std::move(*d);
+  }
+  auto sub = dst_->Query(sql::kSubscription, {name_});
+  if (!sub.ok() || sub->empty()) return false;
+  int64_t lag = std::max<int64_t>(0, slot->GetInt(0, 2));
+  // Caught up when within maxLagBytes, or when the slot has confirmed everything written up
+  // to the previous poll (WAL from other databases keeps the raw difference from reaching 0).
+  bool caught_up = lag <= e_.spec_.replication.maxLagBytes || slot->GetBool(0, 5);
+  last_current_lsn_ = slot->Get(0, 4);
+  int64_t total = sub->GetInt(0, 1), ready = sub->GetInt(0, 2);
+  bool in_sync = caught_up && ready == total && sub->GetBool(0, 0);
+  SetDb([&](api::DatabaseStatus& d) {
+    d.lagBytes = caught_up ? 0 : lag;
+    d.tablesTotal = std::max<int64_t>(total, static_cast<int64_t>(plan_.tables.size()));
+    d.tablesSynced = ready;
+    if (in_sync && d.status == api::kDbRunning) d.status = api::kDbSyncing;
+  });
+  return in_sync;
+}
+
+void DatabaseMigration::Cutover() {
+  if (!replicating()) return;
+  auto src = e_.options_.connector->Connect(src_params_);
+  if (!src.ok()) return Fail(src.status(), "cutover");
+  if (!dst_) {
+    auto d = e_.options_.connector->Connect(dst_params_);
+    if (!d.ok()) return Fail(d.status(), "cutover");
+    dst_ = std::move(*d);
+  }
+  if (e_.spec_.replication.syncSequences) {
+    Status st = CopySequences(**src);
+    if (!st.ok()) return Fail(st, "cutover: sequences");
+  }
+  Status st = DropReplicationObjects();
+  if (!st.ok()) return Fail(st, "cutover");
+  st = SetState("done", plan_.method);
+  if (!st.ok()) return Fail(st, "cutover");
+  SetDb([&](api::DatabaseStatus& d) {
+    d.status = api::kDbDone;
+    d.lagBytes = 0;
+  });
+  e_.Event("CutOver", "database \"" + plan_.dbname + "\": sequences synced, replication objects dropped");
+}
+
+}  // namespace pgferry

@@ -1,0 +1,59 @@
+// DatabaseMigration: the steps for one database, each observing before it acts:
+//   create database -> state table -> pre-data schema -> data copy (one exported snapshot,
+//   dump.jobs tables at a time, largest first, binary COPY where types allow) -> post-data
+//   schema (indexes, constraints, triggers after the data) -> sequences and large objects
+//   (dump) | subscription on the slot whose snapshot the copy used (replication).
+// For replication the slot is created with EXPORT_SNAPSHOT before the copy and the subscription
+// with copy_data = false after it, so each change is applied exactly once.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "reconcilers/migration_engine.h"
+
+namespace pgferry {
+
+class DatabaseMigration {
+ public:
+  DatabaseMigration(MigrationEngine& engine, const DatabasePlan& plan);
+
+  // Brings the database to done (dump, schema_only) or to a running subscription
+  // (replication). Failures are recorded in the database's status.
+  void SetUp();
+  // Replication: refreshes tables/lag in the status; true when in sync.
+  bool PollSync();
+  // Replication: sequences, then drop subscription, slot and publication; done.
+  void Cutover();
+  bool replicating() const;
+
+ private:
+  Status Step();
+  Status EnsureDatabase();
+  Status LoadState();
+  Status SetState(const std::string& key, const std::string& value);
+  Status RestoreSection(const std::string& section);
+  Status CheckTablesEmpty();
+  Status ResetInterruptedReplicationCopy();
+  Status CreatePublication();
+  Result<std::string> CreateSlotAndExportSnapshot(std::unique_ptr<pg::Session>* holder);
+  Status CopyTables(const std::string& snapshot);
+  Status CopySequences(pg::Session& source_in_snapshot);
+  Status CopyLargeObjects(pg::Session& source_in_snapshot);
+  Status CreateSubscription();
+  Status DropReplicationObjects();
+  void Fail(const Status& st, const std::string& step);
+  void SetDb(const std::function<void(api::DatabaseStatus&)>& f);
+
+  MigrationEngine& e_;
+  DatabasePlan plan_;
+  std::string name_;  // replication object name
+  pg::ConnParams src_params_, dst_params_;
+  std::unique_ptr<pg::Session> dst_;
+  std::map<std::string, std::string> state_;
+  int64_t sync_lsn_floor_valid_ = 0;
+  std::string last_current_lsn_ = "0/0";
+};
+
+}  // namespace pgferry

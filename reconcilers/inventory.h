@@ -1,0 +1,94 @@
+// What pgferry knows about a server and its databases before it acts: versions, settings,
+// privileges, databases, extensions, tables. Inspect* functions only read catalogs (they never
+// write), through pg::Session; the plain structs are what the pure planning code (preflight.h)
+// works on, so checks are unit-tested without servers.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "operator/common/status.h"
+#include "operator/pg/session.h"
+
+namespace pgferry {
+
+struct DatabaseEntry {
+  std::string name;
+  bool allow_connections = true;
+  bool is_template = false;
+};
+
+struct AvailableExtension {
+  std::string name;
+  std::string default_version;
+  bool superuser = true;  // installing it needs a superuser...
+  bool trusted = false;   // ...unless it is trusted (PG13+)
+};
+
+struct ServerInventory {
+  int version_num = 0;          // e.g. 150018
+  std::string version;          // server_version, e.g. "15.18 (Debian ...)"
+  std::string wal_level;
+  int max_replication_slots = 0;
+  int used_replication_slots = 0;
+  int max_wal_senders = 0;
+  int used_wal_senders = 0;
+  int max_logical_replication_workers = 0;
+  int used_logical_replication_workers = 0;
+  std::string user;
+  bool is_superuser = false;
+  bool can_replicate = false;   // REPLICATION attribute (or superuser)
+  bool can_create_db = false;
+  bool can_create_role = false;
+  bool can_create_subscription = false;  // superuser, or pg_create_subscription (PG16+)
+  std::vector<std::string> extension_allowlist;  // extwlist.extensions when pgextwlist is loaded
+  std::string identity;  // postmaster start time + port: equal on both ends = same server
+  std::vector<std::string> languages;
+  std::vector<DatabaseEntry> databases;
+  std::vector<AvailableExtension> available_extensions;
+
+  int major() const { return version_num / 10000; }
+  const AvailableExtension* FindAvailable(const std::string& name) const;
+  bool HasDatabase(const std::string& name) const;
+};
+
+struct InstalledExtension {
+  std::string name;
+  std::string version;
+  std::string schema;
+};
+
+struct TableInfo {
+  std::string schema;
+  std::string name;
+  char kind = 'r';               // 'r' ordinary, 'p' partitioned
+  bool is_partition = false;     // a partition of a partitioned table
+  bool has_replica_identity = true;  // primary key, REPLICA IDENTITY FULL or USING INDEX
+  std::string extension;         // owning extension when it is an extension config table
+  int64_t bytes = 0;             // pg_table_size, for ordering copies
+  int64_t estimated_rows = 0;
+  bool owned_by_user = false;    // the connected role owns it (or is a member of the owner)
+  std::string Qualified() const { return schema + "." + name; }
+};
+
+struct DatabaseInventory {
+  std::string name;
+  std::vector<InstalledExtension> extensions;
+  std::vector<TableInfo> tables;
+  int64_t large_objects = 0;
+  bool has_aiven_extras = false;
+  bool can_create = false;  // CREATE on the database (needed for CREATE PUBLICATION)
+
+  const InstalledExtension* FindExtension(const std::string& name) const;
+};
+
+Result<ServerInventory> InspectServer(pg::Session& session);
+Result<DatabaseInventory> InspectDatabase(pg::Session& session);
+
+// Compares extension versions the way users read them: numeric parts numerically ("1.10" >
+// "1.9"), other parts as text. Returns <0, 0, >0.
+int CompareVersions(const std::string& a, const std::string& b);
+
+}  // namespace pgferry

@@ -1,0 +1,209 @@
+#include "reconcilers/preflight.h"
+
+#include <algorithm>
+#include <set>
+
+#include "reconcilers/selection.h"
+
+namespace pgferry {
+namespace {
+
+std::string Join(const std::vector<std::string>& v, const std::string& sep) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : sep) + s;
+  return out;
+}
+
+std::string ListSome(const std::vector<std::string>& names, size_t max = 5) {
+  std::vector<std::string> head(names.begin(), names.begin() + std::min(max, names.size()));
+  std::string out = Join(head, ", ");
+  if (names.size() > max) out += " and " + std::to_string(names.size() - max) + " more";
+  return out;
+}
+
+bool Excluded(const api::MigrationSpec& spec, const std::string& ext) {
+  return std::find(spec.extensions.exclude.begin(), spec.extensions.exclude.end(), ext) !=
+         spec.extensions.exclude.end();
+}
+
+void CheckExtensions(const PreflightInput& in, const DatabaseProbe& db,
+                     std::vector<std::string>* errors) {
+  const auto& dst = in.destination;
+  for (const auto& ext : db.source->extensions) {
+    if (ext.name == "plpgsql" || Excluded(*in.spec, ext.name)) continue;
+    const InstalledExtension* there = db.destination ? db.destination->FindExtension(ext.name) : nullptr;
+    if (there) {
+      if (CompareVersions(there->version, ext.version) < 0)
+        errors->push_back("Installed extension '" + ext.name + "' in destination database '" +
+                          db.name + "' is older than in source, destination version: " +
+                          there->version + ", source version: " + ext.version);
+      continue;
+    }
+    const AvailableExtension* avail = dst.FindAvailable(ext.name);
+    if (!avail) {
+      errors->push_back("Extension '" + ext.name + "' (database '" + db.name +
+                        "') is not available for installation on the destination");
+      continue;
+    }
+    if (CompareVersions(avail->default_version, ext.version) < 0) {
+      errors->push_back("Extension '" + ext.name + "' version available for installation on the "
+                        "destination is too old, source version: " + ext.version +
+                        ", destination version: " + avail->default_version);
+      continue;
+    }
+    bool allowlisted = std::find(dst.extension_allowlist.begin(), dst.extension_allowlist.end(),
+                                 ext.name) != dst.extension_allowlist.end();
+    if (!allowlisted && !avail->trusted && avail->superuser && !dst.is_superuser)
+      errors->push_back("Installing extension '" + ext.name + "' (database '" + db.name +
+                        "') on the destination requires superuser");
+  }
+}
+
+}  // namespace
+
+bool PreflightReport::ok() const {
+  if (!errors.empty()) return false;
+  for (const auto& d : databases)
+    if (d.error) return false;
+  return true;
+}
+
+std::vector<std::string> ReplicationBlockers(const PreflightInput& in, const DatabaseProbe& db,
+                                             const std::vector<TableInfo>& tables, bool all_tables,
+                                             int slot_index) {
+  std::vector<std::string> why;
+  const auto& src = in.source;
+  const auto& dst = in.destination;
+  if (src.version_num < 100000)
+    why.push_back("source PostgreSQL " + src.version + " is older than 10");
+  if (src.wal_level != "logical")
+    why.push_back("wal_level is '" + src.wal_level + "' on the source; logical replication needs "
+                  "wal_level=logical");
+  int free_slots = src.max_replication_slots - src.used_replication_slots;
+  if (slot_index >= free_slots)
+    why.push_back("no free replication slot on the source (max_replication_slots=" +
+                  std::to_string(src.max_replication_slots) + ", " +
+                  std::to_string(src.used_replication_slots) +
+                  " in use, one needed per replicated database)");
+  int free_senders = src.max_wal_senders - src.used_wal_senders;
+  if (slot_index >= free_senders)
+    why.push_back("no free WAL sender on the source (max_wal_senders=" +
+                  std::to_string(src.max_wal_senders) + ", " + std::to_string(src.used_wal_senders) +
+                  " in use)");
+  int free_workers = dst.max_logical_replication_workers - dst.used_logical_replication_workers;
+  if (slot_index >= free_workers)
+    why.push_back("no free logical replication worker on the destination "
+                  "(max_logical_replication_workers=" +
+                  std::to_string(dst.max_logical_replication_workers) + ")");
+  const bool extras = db.source && db.source->has_aiven_extras;
+  if (!src.can_replicate && !extras)
+    why.push_back("source user \"" + src.user + "\" has neither REPLICATION nor superuser, and "
+                  "aiven_extras is not installed in the database");
+  if (!src.is_superuser && !extras) {
+    std::vector<std::string> not_owned;
+    for (const auto& t : tables)
+      if (!t.owned_by_user) not_owned.push_back(t.Qualified());
+    if (db.source && !db.source->can_create)
+      why.push_back("source user \"" + src.user + "\" lacks CREATE on the database, needed to "
+                    "create a publication");
+    else if (!not_owned.empty())
+      why.push_back("source user \"" + src.user + "\" is not superuser and does not own " +
+                    ListSome(not_owned) + ", so it cannot publish them (aiven_extras is not "
+                    "installed either)");
+  }
+  (void)all_tables;
+  const bool dst_extras = db.destination && db.destination->has_aiven_extras;
+  if (!dst.can_create_subscription && !dst_extras && !extras)
+    why.push_back("destination user \"" + dst.user + "\" cannot create subscriptions (needs "
+                  "superuser" + std::string(dst.version_num >= 160000 ? " or pg_create_subscription" : "") +
+                  ", or aiven_extras)");
+  std::vector<std::string> keyless;
+  for (const auto& t : tables)
+    if (!t.has_replica_identity && t.kind == 'r') keyless.push_back(t.Qualified());
+  if (!keyless.empty())
+    why.push_back("tables without primary key or replica identity: " + ListSome(keyless) +
+                  " (UPDATE and DELETE on them would fail on the source once published)");
+  if (db.source && db.source->large_objects > 0)
+    why.push_back(std::to_string(db.source->large_objects) +
+                  " large objects, which logical replication does not carry");
+  return why;
+}
+
+PreflightReport RunPreflight(const PreflightInput& in) {
+  PreflightReport report;
+  const auto& spec = *in.spec;
+  const auto& src = in.source;
+  const auto& dst = in.destination;
+  report.warnings = in.notes;
+
+  if (in.source_endpoint == in.destination_endpoint || (!src.identity.empty() && src.identity == dst.identity))
+    report.errors.push_back("Migrating to the same server is not supported");
+  if (src.major() > dst.major())
+    report.errors.push_back("Migrating to older major PostgreSQL server version is not supported "
+                            "(source " + std::to_string(src.major()) + ", destination " +
+                            std::to_string(dst.major()) + ")");
+  std::vector<std::string> missing_langs;
+  for (const auto& l : src.languages)
+    if (std::find(dst.languages.begin(), dst.languages.end(), l) == dst.languages.end())
+      missing_langs.push_back(l);
+  std::sort(missing_langs.begin(), missing_langs.end());
+  if (!missing_langs.empty())
+    report.errors.push_back("Languages not installed in destination: " + Join(missing_langs, ", "));
+
+  int replication_index = 0;
+  bool need_createdb = false;
+  for (const auto& db : in.databases) {
+    DatabasePlan plan;
+    plan.dbname = db.name;
+    plan.exists_on_destination = db.exists_on_destination;
+    if (!db.source) {
+      plan.error = "Access to source database \"" + db.name + "\" failed: " + db.source_error.message();
+      report.databases.push_back(std::move(plan));
+      continue;
+    }
+    if (!db.exists_on_destination) {
+      if (!spec.createDatabases)
+        report.errors.push_back("Database \"" + db.name + "\" does not exist on the destination "
+                                "(spec.createDatabases is false)");
+      else
+        need_createdb = true;
+    } else if (!db.destination) {
+      plan.error = "Access to destination database \"" + db.name + "\" failed: " +
+                   db.destination_error.message();
+      report.databases.push_back(std::move(plan));
+      continue;
+    }
+    CheckExtensions(in, db, &report.errors);
+    plan.tables = SelectTables(spec, db.name, db.source->tables);
+    plan.all_tables = SelectsAllTables(spec);
+    if (db.source->large_objects > 0)
+      plan.warnings.push_back("Large objects detected (" + std::to_string(db.source->large_objects) +
+                              "): large objects are not compatible with logical replication");
+
+    if (spec.method == "dump") {
+      plan.method = api::kMethodDump;
+    } else if (spec.method == "schema_only") {
+      plan.method = api::kMethodSchemaOnly;
+    } else {
+      auto blockers = ReplicationBlockers(in, db, plan.tables, plan.all_tables, replication_index);
+      if (blockers.empty()) {
+        plan.method = api::kMethodReplication;
+        ++replication_index;
+      } else if (spec.method == "replication") {
+        plan.method = api::kMethodReplication;
+        plan.error = "logical replication is not possible: " + Join(blockers, "; ");
+      } else {
+        plan.method = api::kMethodDump;
+        plan.reason = "logical replication not used: " + Join(blockers, "; ");
+      }
+    }
+    report.databases.push_back(std::move(plan));
+  }
+  if (need_createdb && !dst.can_create_db)
+    report.errors.push_back("destination user \"" + dst.user + "\" cannot create databases "
+                            "(needs CREATEDB), and spec.createDatabases is true");
+  if (in.databases.empty()) report.warnings.push_back("no database selected on the source");
+  return report;
+}
+
+}  // namespace pgferry
