@@ -200,7 +200,7 @@ std::vector<std::pair<std::string, std::string>> PgCluster::TableFingerprints(
   Rows tables = Query(db,
       "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) FROM pg_class c "
       "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r','p') "
-      "AND n.nspname NOT IN ('pg_catalog','information_schema') AND n.nspname NOT LIKE 'pg_toast%' "
+      "AND n.nspname NOT IN ('pg_catalog','information_schema','_pgferry') AND n.nspname NOT LIKE 'pg_toast%' "
       "AND NOT c.relispartition ORDER BY 1");
   std::vector<std::pair<std::string, std::string>> out;
   for (const auto& t : tables) {

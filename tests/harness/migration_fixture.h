@@ -1,0 +1,43 @@
+// MigrationTest: a GoogleTest fixture with a source and a destination PostgreSQL server, a
+// manifest builder, and the checks a user would make after a migration: per-table row counts and
+// checksums equal on both sides, and no publication, slot or subscription left behind.
+#pragma once
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/harness/manifest_builder.h"
+#include "tests/harness/pg_cluster.h"
+
+namespace pgferry::testing {
+
+class MigrationTest : public ::testing::Test {
+ protected:
+  void StartServers(PgClusterOptions src = {}, PgClusterOptions dst = {});
+
+  // Superuser on both ends unless told otherwise.
+  ManifestOptions Options(bool source_superuser = true, bool destination_superuser = true);
+
+  // Runs `pgferry <command> -f manifest args...`.
+  CommandResult Run(const std::string& command, const std::string& manifest,
+                    const std::vector<std::string>& args = {});
+  // `pgferry migrate -o json`; returns the status (fails the test on unparsable output).
+  nlohmann::json MigrateJson(const std::string& manifest, int expect_exit = 0);
+
+  static const nlohmann::json* Db(const nlohmann::json& status, const std::string& name);
+
+  // Source and destination hold the same rows in every table of `db`.
+  void ExpectSameData(const std::string& db);
+  // Waits (up to `seconds`) until the destination has the same data as the source.
+  bool WaitForSameData(const std::string& db, int seconds = 30);
+  // Publications (in the listed source dbs), slots and subscriptions (in the listed destination
+  // dbs) whose names start with "pgferry_".
+  int LeftoverReplicationObjects(const std::vector<std::string>& dbs);
+
+  TempDir dir_;
+  std::unique_ptr<PgCluster> src_, dst_;
+};
+
+}  // namespace pgferry::testing

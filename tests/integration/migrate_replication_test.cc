@@ -1,0 +1,246 @@
+// `pgferry migrate` with logical replication, end to end on real PostgreSQL 15 servers:
+// the copy under the slot's snapshot, changes during and after the copy, cutover with
+// sequences, reruns, cleanup, and nothing left behind.
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <atomic>
+#include <thread>
+
+#include "tests/harness/migration_fixture.h"
+
+namespace pgferry::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+class ReplicationTest : public MigrationTest {
+ protected:
+  void CreateShop(const PgCluster& c, const std::string& db = "shop") {
+    c.Exec("postgres", "CREATE DATABASE " + QuoteIdent(db));
+    c.Exec(db, R"sql(
+      CREATE TABLE public.customers (id bigserial PRIMARY KEY, name text NOT NULL);
+      CREATE TABLE public.orders (id bigserial PRIMARY KEY, customer_id bigint REFERENCES public.customers,
+                                  total numeric(10,2), note text);
+      CREATE INDEX orders_customer ON public.orders (customer_id);
+      INSERT INTO public.customers (name) SELECT 'c' || g FROM generate_series(1, 500) g;
+      INSERT INTO public.orders (customer_id, total, note)
+        SELECT 1 + g % 500, g / 7.0, md5(g::text) FROM generate_series(1, 5000) g;)sql");
+  }
+};
+
+TEST_F(ReplicationTest, ReplicatesThenCutsOverWithSequencesAndLeavesNothingBehind) {
+  StartServers();
+  CreateShop(*src_);
+  auto o = Options();
+  o.extra_spec = "  databases: {include: [shop]}\n";
+  auto status = MigrateJson(BuildManifest(o));
+  ASSERT_NE(Db(status, "shop"), nullptr);
+  EXPECT_EQ((*Db(status, "shop"))["method"], "replication");
+  EXPECT_EQ((*Db(status, "shop"))["status"], "syncing");
+  EXPECT_EQ((*Db(status, "shop"))["tablesTotal"], 2);
+  EXPECT_EQ((*Db(status, "shop"))["rowsCopied"], 5500);
+  EXPECT_EQ(status["phase"], "Syncing");
+  std::string slot = (*Db(status, "shop"))["replicationObjects"]["slot"];
+  EXPECT_THAT(slot, ::testing::MatchesRegex("pgferry_[0-9a-f]{8}_[0-9a-f]{12}"));
+  ExpectSameData("shop");
+  EXPECT_EQ(dst_->Scalar("shop", "SELECT count(*) FROM pg_indexes WHERE indexname = 'orders_customer'"), "1");
+
+  // A row inserted on the source arrives on the destination.
+  src_->Exec("shop", "INSERT INTO public.customers (name) VALUES ('late'); "
+                     "UPDATE public.orders SET note = 'changed' WHERE id <= 10; DELETE FROM public.orders WHERE id > 4990");
+  EXPECT_TRUE(WaitForSameData("shop"));
+  EXPECT_EQ(LeftoverReplicationObjects({"shop"}), 3);
+
+  // Cutover: sequences synced, objects dropped, done.
+  o.extra_spec += "  replication: {cutover: true}\n";
+  status = MigrateJson(BuildManifest(o));
+  EXPECT_EQ(status["phase"], "Done");
+  EXPECT_EQ((*Db(status, "shop"))["status"], "done");
+  EXPECT_EQ(dst_->Scalar("shop", "SELECT last_value FROM public.customers_id_seq"),
+            src_->Scalar("shop", "SELECT last_value FROM public.customers_id_seq"));
+  EXPECT_EQ((*Db(status, "shop"))["sequencesSynced"]["public.customers_id_seq"], 501);
+  EXPECT_EQ(LeftoverReplicationObjects({"shop"}), 0);
+  ExpectSameData("shop");
+
+  // Running it again changes nothing and duplicates nothing.
+  status = MigrateJson(BuildManifest(o));
+  EXPECT_EQ((*Db(status, "shop"))["status"], "done");
+  ExpectSameData("shop");
+  EXPECT_EQ(LeftoverReplicationObjects({"shop"}), 0);
+
+  // Cleanup removes pgferry's state schema too, and is safe to run twice.
+  CommandResult c = Run("cleanup", BuildManifest(o));
+  EXPECT_EQ(c.exit_code, 0) << c.output << c.err;
+  EXPECT_THAT(c.output, HasSubstr("dropped schema _pgferry"));
+  EXPECT_EQ(dst_->Scalar("shop", "SELECT count(*) FROM pg_namespace WHERE nspname = '_pgferry'"), "0");
+  c = Run("cleanup", BuildManifest(o));
+  EXPECT_EQ(c.exit_code, 0) << c.output << c.err;
+}
+
+TEST_F(ReplicationTest, ChangesDuringTheInitialCopyAllArrive) {
+  StartServers();
+  CreateShop(*src_);
+  src_->Exec("shop", "INSERT INTO public.orders (customer_id, total, note) SELECT 1, g, repeat('x', 200) "
+                     "FROM generate_series(1, 200000) g");
+  std::atomic<bool> stop{false};
+  std::atomic<int> writes{0};
+  std::thread writer([&] {
+    while (!stop) {
+      src_->Exec("shop", "INSERT INTO public.customers (name) VALUES ('during'); "
+                         "UPDATE public.orders SET total = total + 1 WHERE id = (SELECT max(id) FROM public.orders); "
+                         "DELETE FROM public.orders WHERE id = (SELECT min(id) FROM public.orders)");
+      ++writes;
+    }
+  });
+  auto o = Options();
+  o.extra_spec = "  databases: {include: [shop]}\n";
+  auto status = MigrateJson(BuildManifest(o));
+  stop = true;
+  writer.join();
+  EXPECT_GT(writes.load(), 0);
+  EXPECT_EQ((*Db(status, "shop"))["method"], "replication");
+  EXPECT_TRUE(WaitForSameData("shop", 60));
+  ExpectSameData("shop");
+  ASSERT_EQ(Run("cleanup", BuildManifest(o)).exit_code, 0);
+  EXPECT_EQ(LeftoverReplicationObjects({"shop"}), 0);
+}
+
+TEST_F(ReplicationTest, RerunAfterKillingMigrateMidCopyEndsEqual) {
+  StartServers();
+  CreateShop(*src_);
+  src_->Exec("shop", "CREATE TABLE public.big (id bigint PRIMARY KEY, pad text); "
+                     "INSERT INTO public.big SELECT g, repeat(md5(g::text), 4) FROM generate_series(1, 600000) g");
+  auto o = Options();
+  o.extra_spec = "  databases: {include: [shop]}\n  dump: {jobs: 1}\n";
+  std::string path = dir_.Write("kill.yaml", BuildManifest(o));
+  pid_t pid;
+  std::string bin = PgferryBinary();
+  char* argv[] = {bin.data(), const_cast<char*>("migrate"), const_cast<char*>("-f"), path.data(), nullptr};
+  ASSERT_EQ(posix_spawn(&pid, bin.c_str(), nullptr, nullptr, argv, environ), 0);
+  // Kill it once the copy of the big table is under way (rows arriving on the destination).
+  bool killed = false;
+  for (int i = 0; i < 600 && !killed; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    auto rows = dst_->Query("postgres", "SELECT count(*) FROM pg_stat_activity WHERE datname = 'shop' "
+                                        "AND query LIKE 'COPY%FROM STDIN%'");
+    if (rows[0][0] != "0") {
+      std::this_thread::sleep_for(std::chrono::milliseconds(150));
+      kill(pid, SIGKILL);
+      killed = true;
+    }
+  }
+  int st;
+  waitpid(pid, &st, 0);
+  ASSERT_TRUE(killed) << "the copy finished before it could be interrupted";
+  auto status = MigrateJson(BuildManifest(o));
+  EXPECT_EQ((*Db(status, "shop"))["status"], "syncing");
+  src_->Exec("shop", "INSERT INTO public.big VALUES (0, 'after')");
+  EXPECT_TRUE(WaitForSameData("shop"));
+  ExpectSameData("shop");
+  // One slot, one publication, one subscription: the rerun did not make a second set.
+  EXPECT_EQ(LeftoverReplicationObjects({"shop"}), 3);
+  ASSERT_EQ(Run("cleanup", BuildManifest(o)).exit_code, 0);
+  EXPECT_EQ(LeftoverReplicationObjects({"shop"}), 0);
+}
+
+TEST_F(ReplicationTest, CleanupWithTheSourceDownDetachesAndReportsTheSlot) {
+  StartServers();
+  CreateShop(*src_);
+  auto o = Options();
+  o.extra_spec = "  databases: {include: [shop]}\n";
+  auto status = MigrateJson(BuildManifest(o));
+  std::string slot = (*Db(status, "shop"))["replicationObjects"]["slot"];
+  ManifestOptions down = o;
+  down.source.port = 1;  // unreachable now
+  CommandResult c = Run("cleanup", BuildManifest(down));
+  EXPECT_NE(c.exit_code, 0);
+  EXPECT_THAT(c.output, HasSubstr("dropped subscription " + slot));
+  EXPECT_THAT(c.output, HasSubstr("replication slot " + slot + " may remain on the source"));
+  EXPECT_EQ(dst_->Scalar("postgres", "SELECT count(*) FROM pg_subscription"), "0");
+  // Once the source is back, cleanup removes the slot and the publication.
+  c = Run("cleanup", BuildManifest(o));
+  EXPECT_EQ(c.exit_code, 0) << c.output << c.err;
+  EXPECT_EQ(LeftoverReplicationObjects({"shop"}), 0);
+}
+
+TEST_F(ReplicationTest, HostileNamesEverywhere) {
+  StartServers();
+  const std::string db = "Shop.\"Main\" 'ü\u6f22";
+  const std::string schema = "Sales \"EU\".v1";
+  src_->Exec("postgres", "CREATE DATABASE " + QuoteIdent(db));
+  std::string s = QuoteIdent(schema);
+  src_->Exec(db, "CREATE SCHEMA " + s + "; CREATE TABLE " + s + "." + QuoteIdent("Order Items.ü") +
+                     " (" + QuoteIdent("Id \"pk\"") + " int PRIMARY KEY, " + QuoteIdent("Ünït's") +
+                     " text); INSERT INTO " + s + "." + QuoteIdent("Order Items.ü") +
+                     " SELECT g, 'v' || g FROM generate_series(1, 100) g");
+  auto o = Options();
+  o.extra_spec = "  databases: {include: [" + std::string("\"Shop.\\\"Main\\\" 'ü\u6f22\"") + "]}\n  replication: {cutover: true}\n";
+  auto status = MigrateJson(BuildManifest(o));
+  ASSERT_NE(Db(status, db), nullptr) << status.dump();
+  EXPECT_EQ((*Db(status, db))["status"], "done") << status.dump();
+  EXPECT_EQ((*Db(status, db))["method"], "replication");
+  ExpectSameData(db);
+  EXPECT_EQ(LeftoverReplicationObjects({db}), 0);
+}
+
+TEST_F(ReplicationTest, LongestDatabaseNameFitsTheObjectNames) {
+  StartServers();
+  const std::string db(63, 'd');
+  src_->Exec("postgres", "CREATE DATABASE " + db);
+  src_->Exec(db, "CREATE TABLE public.t (id int PRIMARY KEY); INSERT INTO public.t SELECT generate_series(1, 10)");
+  auto o = Options();
+  o.extra_spec = "  databases: {include: [" + db + "]}\n  replication: {cutover: true}\n";
+  auto status = MigrateJson(BuildManifest(o));
+  EXPECT_EQ((*Db(status, db))["status"], "done") << status.dump();
+  EXPECT_EQ((*Db(status, db))["method"], "replication");
+  ExpectSameData(db);
+}
+
+TEST_F(ReplicationTest, PartitionedGeneratedAndIdentityColumns) {
+  StartServers();
+  src_->Exec("postgres", "CREATE DATABASE app");
+  src_->Exec("app", R"sql(
+    CREATE TABLE public.events (id bigint, at date NOT NULL, v text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+    CREATE TABLE public.events_2025 PARTITION OF public.events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+    CREATE TABLE public.events_2026 PARTITION OF public.events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+    INSERT INTO public.events SELECT g, date '2025-06-01' + (g % 400), 'e' || g FROM generate_series(1, 1000) g;
+    CREATE TABLE public.gen (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, a int,
+                             doubled int GENERATED ALWAYS AS (a * 2) STORED);
+    INSERT INTO public.gen (a) SELECT generate_series(1, 50);)sql");
+  auto o = Options();
+  o.extra_spec = "  databases: {include: [app]}\n";
+  auto status = MigrateJson(BuildManifest(o));
+  EXPECT_EQ((*Db(status, "app"))["method"], "replication") << status.dump();
+  ExpectSameData("app");
+  src_->Exec("app", "INSERT INTO public.events VALUES (5000, '2026-03-01', 'new'); "
+                    "INSERT INTO public.gen (a) VALUES (100); UPDATE public.gen SET a = 7 WHERE id = 1");
+  EXPECT_TRUE(WaitForSameData("app"));
+  EXPECT_EQ(dst_->Scalar("app", "SELECT doubled FROM public.gen WHERE id = 1"), "14");
+  o.extra_spec += "  replication: {cutover: true}\n";
+  status = MigrateJson(BuildManifest(o));
+  EXPECT_EQ((*Db(status, "app"))["status"], "done");
+  // The identity sequence continues where the source's is.
+  dst_->Exec("app", "INSERT INTO public.gen (a) VALUES (1)");
+  EXPECT_EQ(dst_->Scalar("app", "SELECT max(id) FROM public.gen"), "52");
+}
+
+TEST_F(ReplicationTest, DestinationTableWithForeignRowsFailsNamingIt) {
+  StartServers();
+  CreateShop(*src_);
+  CreateShop(*dst_);
+  dst_->Exec("shop", "DELETE FROM public.orders");  // customers still hold rows
+  auto o = Options();
+  o.extra_spec = "  databases: {include: [shop]}\n";
+  auto status = MigrateJson(BuildManifest(o), 1);
+  EXPECT_EQ((*Db(status, "shop"))["status"], "failed");
+  EXPECT_THAT((*Db(status, "shop"))["error"].get<std::string>(),
+              HasSubstr("destination table public.customers already holds rows that pgferry did not copy"));
+  EXPECT_EQ(dst_->Scalar("shop", "SELECT count(*) FROM public.customers"), "500");
+  EXPECT_EQ(LeftoverReplicationObjects({"shop"}), 0);
+}
+
+}  // namespace
+}  // namespace pgferry::testing
