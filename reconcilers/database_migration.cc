@@ -150,7 +150,17 @@ Status DatabaseMigration::LoadState() {
   auto s = e_.options_.connector->Connect(dst_params_);
   if (!s.ok()) return s.status().Prefixed("destination");
   dst_ = std::move(*s);
-  RETURN_IF_ERROR(dst_->Exec(sql::kCreateState).Prefixed("create _pgferry.state"));
+  if (stateless_) return Status::Ok();
+  Status created = dst_->Exec(sql::kCreateState);
+  if (created.code() == StatusCode::kPermissionDenied) {
+    stateless_ = true;
+    SetDb([&](api::DatabaseStatus& d) {
+      d.warnings.push_back("progress not recorded on the destination (" + created.message() +
+                           "): a rerun starts this database over");
+    });
+    return Status::Ok();
+  }
+  RETURN_IF_ERROR(created.Prefixed("create _pgferry.state"));
   ASSIGN_OR_RETURN(auto rows, dst_->Query(sql::kReadState, {e_.options_.migration_id}));
   state_.clear();
   for (size_t i = 0; i < rows.size(); ++i) state_[rows.Get(i, 0)] = rows.Get(i, 1);
@@ -158,7 +168,8 @@ Status DatabaseMigration::LoadState() {
 }
 
 Status DatabaseMigration::SetState(const std::string& key, const std::string& value) {
-  RETURN_IF_ERROR(dst_->Query(sql::kWriteState, {e_.options_.migration_id, key, value}).status());
+  if (!stateless_)
+    RETURN_IF_ERROR(dst_->Query(sql::kWriteState, {e_.options_.migration_id, key, value}).status());
   state_[key] = value;
   return Status::Ok();
 }
@@ -220,6 +231,7 @@ Status DatabaseMigration::CopyTables(const std::string& snapshot) {
   });
   std::atomic<size_t> next{0};
   std::mutex err_mu;
+  std::map<std::string, std::string> copied_in_memory;
   Status first_error;
   auto worker = [&]() {
     auto src = e_.options_.connector->Connect(src_params_);
@@ -266,8 +278,13 @@ Status DatabaseMigration::CopyTables(const std::string& snapshot) {
         SetDb([&](api::DatabaseStatus& db) { db.bytesCopied += delta; });
       });
       if (!rows.ok()) { (void)d.Exec("ROLLBACK"); st = rows.status().Prefixed("copy " + t.Qualified()); break; }
-      st = d.Query(sql::kWriteState, {e_.options_.migration_id, TableKey(t), std::to_string(*rows)}).status();
+      if (!stateless_)
+        st = d.Query(sql::kWriteState, {e_.options_.migration_id, TableKey(t), std::to_string(*rows)}).status();
       if (st.ok()) st = d.Exec("COMMIT");
+      if (st.ok() && stateless_) {
+        std::lock_guard<std::mutex> l(err_mu);
+        copied_in_memory[TableKey(t)] = std::to_string(*rows);
+      }
       if (!st.ok()) break;
       SetDb([&](api::DatabaseStatus& db) {
         db.rowsCopied += *rows;
@@ -286,6 +303,10 @@ Status DatabaseMigration::CopyTables(const std::string& snapshot) {
   for (auto& t : threads) t.join();
   RETURN_IF_ERROR(first_error);
   if (e_.StopRequested()) return Status(StatusCode::kAborted, "stopped during the data copy");
+  if (stateless_) {
+    state_.insert(copied_in_memory.begin(), copied_in_memory.end());
+    return Status::Ok();
+  }
   return LoadState();  // the workers wrote table marks through their own sessions
 }
 
@@ -321,7 +342,10 @@ Status DatabaseMigration::ResetInterruptedReplicationCopy() {
   if (slot.ok() && !slot->empty()) RETURN_IF_ERROR((*src)->Query(sql::kDropSlot, {name_}).status());
   for (const auto& t : plan_.tables)
     if (state_.count(TableKey(t))) RETURN_IF_ERROR(dst_->Exec("TRUNCATE " + Qualified(*dst_, t)));
-  RETURN_IF_ERROR(dst_->Query(sql::kDeleteTableStates, {e_.options_.migration_id}).status());
+  if (!stateless_)
+    RETURN_IF_ERROR(dst_->Query(sql::kDeleteTableStates, {e_.options_.migration_id}).status());
+  for (auto it = state_.begin(); it != state_.end();)
+    it = StartsWith(it->first, "table:") ? state_.erase(it) : std::next(it);
   return LoadState();
 }
 

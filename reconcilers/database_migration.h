@@ -52,6 +52,9 @@ class DatabaseMigration {
   pg::ConnParams src_params_, dst_params_;
   std::unique_ptr<pg::Session> dst_;
   std::map<std::string, std::string> state_;
+  // True when the destination user may not create _pgferry here: progress is then kept in
+  // memory only (a rerun relies on the "table already holds rows" check instead).
+  bool stateless_ = false;
   int64_t sync_lsn_floor_valid_ = 0;
   std::string last_current_lsn_ = "0/0";
 };

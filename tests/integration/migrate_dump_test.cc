@@ -1,0 +1,252 @@
+// `pgferry migrate` scenarios from aiven-db-migrate's suite that apply to PostgreSQL 15, plus
+// fallbacks, filters and failures: the dump method, non-superusers, roles, exclusions.
+#include <fstream>
+
+#include "tests/harness/migration_fixture.h"
+
+namespace pgferry::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+class MigrateTest : public MigrationTest {
+ protected:
+  void CreateDatabases(const std::vector<std::string>& names, const std::string& owner = "migrator") {
+    for (const auto& n : names) {
+      src_->Exec("postgres", "CREATE DATABASE " + QuoteIdent(n) + " OWNER " + owner);
+      src_->Exec(n, "SET ROLE " + owner + "; CREATE TABLE public.t (id int PRIMARY KEY, v text); "
+                    "INSERT INTO public.t SELECT g, 'row ' || g FROM generate_series(1, 10) g; "
+                    "CREATE SEQUENCE public.s; SELECT setval('public.s', 77)");
+    }
+  }
+};
+
+TEST_F(MigrateTest, ThreeDatabasesByANonSuperuserWithCreateDatabases) {
+  StartServers();
+  CreateDatabases({"db1", "db2", "db3"});
+  auto o = Options(false, false);
+  o.extra_spec = "  roles: {migrate: false}\n";
+  auto status = MigrateJson(BuildManifest(o));
+  for (std::string db : {"db1", "db2", "db3", "postgres"}) {
+    ASSERT_NE(Db(status, db), nullptr) << db;
+    // No superuser on the destination: no subscription, so auto copies once.
+    EXPECT_EQ((*Db(status, db))["method"], "pg_dump") << db;
+    EXPECT_EQ((*Db(status, db))["status"], "done") << db;
+    EXPECT_THAT((*Db(status, db))["error"].get<std::string>(), HasSubstr("cannot create subscriptions"));
+    ExpectSameData(db);
+  }
+  EXPECT_EQ(dst_->Scalar("db2", "SELECT last_value FROM public.s"), "77");
+  EXPECT_EQ(status["phase"], "Done");
+  EXPECT_EQ(status["progress"], "4/4");
+  EXPECT_EQ(LeftoverReplicationObjects({"db1", "db2", "db3"}), 0);
+}
+
+TEST_F(MigrateTest, ThreeDatabasesIntoExistingOnesWithoutCreateDatabases) {
+  StartServers();
+  CreateDatabases({"db1", "db2", "db3"});
+  for (std::string db : {"db1", "db2", "db3"}) dst_->Exec("postgres", "CREATE DATABASE " + db + " OWNER migrator");
+  auto o = Options(false, false);
+  o.extra_spec = "  createDatabases: false\n  method: dump\n  roles: {migrate: false}\n";
+  auto status = MigrateJson(BuildManifest(o));
+  for (std::string db : {"db1", "db2", "db3"}) {
+    EXPECT_EQ((*Db(status, db))["status"], "done") << db;
+    ExpectSameData(db);
+  }
+}
+
+TEST_F(MigrateTest, ExcludedDatabaseIsLeftAlone) {
+  StartServers();
+  CreateDatabases({"db1", "db2"});
+  auto o = Options();
+  o.extra_spec = "  databases: {exclude: [db2]}\n  method: dump\n";
+  auto status = MigrateJson(BuildManifest(o));
+  EXPECT_NE(Db(status, "db1"), nullptr);
+  EXPECT_EQ(Db(status, "db2"), nullptr);
+  EXPECT_EQ(dst_->Scalar("postgres", "SELECT count(*) FROM pg_database WHERE datname = 'db2'"), "0");
+}
+
+TEST_F(MigrateTest, TableIncludeAndExcludeWithSpecialCharacters) {
+  StartServers();
+  src_->Exec("postgres", "CREATE DATABASE app");
+  src_->Exec("app", "CREATE SCHEMA \"My Schema\"; "
+                    "CREATE TABLE \"My Schema\".\"ta. 'ble0\" (id int PRIMARY KEY); "
+                    "CREATE TABLE public.\"Keep\"\"Me\" (id int PRIMARY KEY); CREATE TABLE public.skip (id int PRIMARY KEY); "
+                    "INSERT INTO \"My Schema\".\"ta. 'ble0\" VALUES (1),(2); INSERT INTO public.\"Keep\"\"Me\" VALUES (3); "
+                    "INSERT INTO public.skip VALUES (4)");
+  auto o = Options();
+  o.extra_spec = "  databases: {include: [app]}\n  tables:\n    exclude: ['public.skip', 'otherdb.public.\"Keep\"\"Me\"']\n";
+  auto status = MigrateJson(BuildManifest(o));
+  EXPECT_EQ((*Db(status, "app"))["method"], "replication");
+  EXPECT_EQ(dst_->Scalar("app", "SELECT count(*) FROM \"My Schema\".\"ta. 'ble0\""), "2");
+  EXPECT_EQ(dst_->Scalar("app", "SELECT count(*) FROM public.\"Keep\"\"Me\""), "1");
+  EXPECT_EQ(dst_->Scalar("app", "SELECT count(*) FROM public.skip"), "0");  // schema only
+  src_->Exec("app", "INSERT INTO public.skip VALUES (5); INSERT INTO public.\"Keep\"\"Me\" VALUES (6)");
+  ASSERT_EQ(Run("cleanup", BuildManifest(o)).exit_code, 0);
+
+  // include: only the named table gets data (dump method this time).
+  StartServers();
+  src_->Exec("postgres", "CREATE DATABASE app");
+  src_->Exec("app", "CREATE SCHEMA \"My Schema\"; CREATE TABLE \"My Schema\".\"ta. 'ble0\" (id int PRIMARY KEY); "
+                    "CREATE TABLE public.other (id int PRIMARY KEY); INSERT INTO \"My Schema\".\"ta. 'ble0\" VALUES (1); "
+                    "INSERT INTO public.other VALUES (1)");
+  o = Options();
+  o.extra_spec = "  databases: {include: [app]}\n  method: dump\n  tables:\n    include: ['app.\"My Schema\".\"ta. ''ble0\"']\n";
+  status = MigrateJson(BuildManifest(o));
+  EXPECT_EQ((*Db(status, "app"))["tablesTotal"], 1);
+  EXPECT_EQ(dst_->Scalar("app", "SELECT count(*) FROM \"My Schema\".\"ta. 'ble0\""), "1");
+  EXPECT_EQ(dst_->Scalar("app", "SELECT count(*) FROM public.other"), "0");
+}
+
+TEST_F(MigrateTest, RolesAreCreatedWithTheirAttributes) {
+  StartServers();
+  src_->Exec("postgres", R"sql(
+    CREATE ROLE nologin_role NOLOGIN;
+    CREATE ROLE login_role LOGIN PASSWORD 'real-secret';
+    CREATE ROLE limited LOGIN CONNECTION LIMIT 42 VALID UNTIL '2031-02-03 04:05:06+00';
+    CREATE ROLE configured NOLOGIN;
+    ALTER ROLE configured SET statement_timeout = '5s';
+    ALTER ROLE configured SET search_path = public, "$user", "Odd Schema";
+    CREATE ROLE boss SUPERUSER;
+    CREATE ROLE excluded_role;
+    GRANT nologin_role TO login_role;)sql");
+  dst_->Exec("postgres", "CREATE ROLE login_role2");
+  auto o = Options(true, false);  // a non-superuser destination cannot create superusers
+  o.extra_spec = "  roles: {exclude: [excluded_role]}\n  method: schema_only\n";
+  CommandResult r = Run("migrate", BuildManifest(o), {"--report-file", dir_.path() + "/report.json"});
+  EXPECT_EQ(r.exit_code, 0) << r.output << r.err;
+  EXPECT_THAT(r.output, HasSubstr("<hidden>"));
+  EXPECT_THAT(r.output + r.err, Not(HasSubstr("placeholder_")));
+  EXPECT_THAT(r.output + r.err, Not(HasSubstr("real-secret")));
+  auto status = MigrateJson(BuildManifest(o));  // second run: everything exists now
+  std::map<std::string, std::string> first;
+  std::ifstream rf(dir_.path() + "/report.json");
+  auto report = nlohmann::json::parse(rf);
+  for (const auto& role : report["status"]["roles"]) first[role["rolname"]] = role["status"];
+  EXPECT_EQ(first["nologin_role"], "created");
+  EXPECT_EQ(first["login_role"], "created");
+  EXPECT_EQ(first["limited"], "created");
+  EXPECT_EQ(first["configured"], "created");
+  EXPECT_EQ(first["boss"], "failed");
+  EXPECT_EQ(first.count("excluded_role"), 0u);
+  EXPECT_EQ(first["migrator"], "exists");
+  for (const auto& role : report["status"]["roles"])
+    if (role["rolname"] == "boss") EXPECT_EQ(role["error"], "must be superuser to create superusers");
+  // Placeholder passwords for login roles only, in the report file.
+  EXPECT_THAT(report["generatedPasswords"]["login_role"].get<std::string>(),
+              ::testing::MatchesRegex("placeholder_[a-z]{16}"));
+  EXPECT_FALSE(report["generatedPasswords"].contains("nologin_role"));
+  EXPECT_THAT(report["status"].dump(), Not(HasSubstr("placeholder_")));
+  std::string pw = report["generatedPasswords"]["login_role"];
+  EXPECT_EQ(RunCommand({"psql", "-X", "-At", "-h", "127.0.0.1", "-p", std::to_string(dst_->port()),
+                        "-U", "login_role", "-d", "postgres", "-c", "select current_user"},
+                       "", {"PGPASSWORD=" + pw}).output, "login_role\n");
+  // Attributes.
+  EXPECT_EQ(dst_->Scalar("postgres", "SELECT rolconnlimit FROM pg_roles WHERE rolname = 'limited'"), "42");
+  EXPECT_EQ(dst_->Scalar("postgres", "SELECT rolvaliduntil AT TIME ZONE 'UTC' FROM pg_roles WHERE rolname = 'limited'"),
+            "2031-02-03 04:05:06");
+  EXPECT_EQ(dst_->Scalar("postgres", "SELECT array_to_string(rolconfig, '|') FROM pg_roles WHERE rolname = 'configured'"),
+            src_->Scalar("postgres", "SELECT array_to_string(rolconfig, '|') FROM pg_roles WHERE rolname = 'configured'"));
+  EXPECT_EQ(dst_->Scalar("postgres", "SELECT rolcanlogin FROM pg_roles WHERE rolname = 'nologin_role'"), "f");
+  EXPECT_EQ(dst_->Scalar("postgres", "SELECT count(*) FROM pg_roles WHERE rolname = 'boss'"), "0");
+  // Memberships, which aiven-db-migrate leaves out.
+  EXPECT_EQ(dst_->Scalar("postgres", "SELECT pg_has_role('login_role', 'nologin_role', 'MEMBER')"), "t");
+  // Second run: the roles exist.
+  for (const auto& role : status["roles"])
+    if (role["rolname"] == "login_role") EXPECT_EQ(role["status"], "exists");
+}
+
+TEST_F(MigrateTest, ShowPasswordsPrintsThem) {
+  StartServers();
+  src_->Exec("postgres", "CREATE ROLE app_login LOGIN");
+  auto o = Options();
+  o.extra_spec = "  method: schema_only\n  databases: {include: [postgres]}\n";
+  CommandResult r = Run("migrate", BuildManifest(o), {"--show-passwords"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.output, ::testing::ContainsRegex("app_login +created +placeholder_[a-z]{16}"));
+}
+
+TEST_F(MigrateTest, FallsBackToDumpWithoutReplicationPrivileges) {
+  StartServers();
+  src_->Exec("postgres", "CREATE ROLE plain LOGIN PASSWORD 'plain-pw'");
+  src_->Exec("postgres", "CREATE DATABASE app OWNER plain");
+  src_->Exec("app", "SET ROLE plain; CREATE TABLE public.t (id int PRIMARY KEY); INSERT INTO public.t VALUES (1), (2)");
+  auto o = Options();
+  o.source.user = "plain";
+  o.source.password = "plain-pw";
+  o.extra_spec = "  databases: {include: [app]}\n";
+  auto status = MigrateJson(BuildManifest(o));
+  EXPECT_EQ((*Db(status, "app"))["method"], "pg_dump");
+  EXPECT_EQ((*Db(status, "app"))["status"], "done");
+  EXPECT_THAT((*Db(status, "app"))["error"].get<std::string>(), HasSubstr("neither REPLICATION nor superuser"));
+  ExpectSameData("app");
+  // method: replication refuses instead of falling back.
+  StartServers();
+  src_->Exec("postgres", "CREATE ROLE plain LOGIN PASSWORD 'plain-pw'");
+  src_->Exec("postgres", "CREATE DATABASE app OWNER plain");
+  o = Options();
+  o.source.user = "plain";
+  o.source.password = "plain-pw";
+  o.extra_spec = "  databases: {include: [app]}\n  method: replication\n";
+  status = MigrateJson(BuildManifest(o), 1);
+  EXPECT_EQ((*Db(status, "app"))["status"], "failed");
+  EXPECT_THAT((*Db(status, "app"))["error"].get<std::string>(), HasSubstr("logical replication is not possible"));
+}
+
+TEST_F(MigrateTest, OneDatabaseRejectedByPgHbaFailsWhileOthersFinish) {
+  StartServers({.hba = {"host db1 all 127.0.0.1/32 reject"}});
+  CreateDatabases({"db1", "db2"});
+  auto o = Options();
+  o.extra_spec = "  method: dump\n";
+  auto status = MigrateJson(BuildManifest(o), 1);
+  EXPECT_EQ((*Db(status, "db1"))["status"], "failed");
+  EXPECT_THAT((*Db(status, "db1"))["error"].get<std::string>(), HasSubstr("pg_hba.conf rejects connection"));
+  EXPECT_EQ((*Db(status, "db2"))["status"], "done");
+  ExpectSameData("db2");
+  EXPECT_EQ(status["phase"], "Failed");
+}
+
+TEST_F(MigrateTest, SameServerIsRefusedAndNothingIsWritten) {
+  StartServers();
+  CreateDatabases({"db1"});
+  auto o = Options();
+  o.destination = ServerRef::Of(*src_, true);
+  o.destination.host = "localhost";
+  CommandResult r = Run("migrate", BuildManifest(o));
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_THAT(r.output, HasSubstr("Migrating to the same server is not supported"));
+  EXPECT_THAT(r.output, HasSubstr("nothing was written"));
+  EXPECT_EQ(src_->Scalar("db1", "SELECT count(*) FROM pg_namespace WHERE nspname = '_pgferry'"), "0");
+}
+
+TEST_F(MigrateTest, TablesWithoutPrimaryKeyAndLargeObjectsAreCopiedOnce) {
+  StartServers();
+  src_->Exec("postgres", "CREATE DATABASE app");
+  src_->Exec("app", "CREATE TABLE public.nokey (v text); INSERT INTO public.nokey SELECT 'v' || g FROM generate_series(1, 100) g; "
+                    "INSERT INTO public.nokey VALUES ('dup'), ('dup'); SELECT lo_from_bytea(4242, 'large object bytes')");
+  auto o = Options();
+  o.extra_spec = "  databases: {include: [app]}\n";
+  auto status = MigrateJson(BuildManifest(o));
+  EXPECT_EQ((*Db(status, "app"))["method"], "pg_dump");
+  EXPECT_THAT((*Db(status, "app"))["error"].get<std::string>(), HasSubstr("public.nokey"));
+  ExpectSameData("app");
+  EXPECT_EQ(dst_->Scalar("app", "SELECT convert_from(lo_get(4242), 'UTF8')"), "large object bytes");
+  // Rerun: done already, nothing duplicated.
+  status = MigrateJson(BuildManifest(o));
+  EXPECT_EQ((*Db(status, "app"))["status"], "done");
+  ExpectSameData("app");
+}
+
+TEST_F(MigrateTest, WrongDestinationPasswordIsNeverPrinted) {
+  StartServers();
+  auto o = Options();
+  o.destination.password = "Dest-Wrong-Pw-99";
+  CommandResult r = Run("migrate", BuildManifest(o));
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_THAT(r.output, HasSubstr("password authentication failed"));
+  EXPECT_THAT(r.output + r.err, Not(HasSubstr("Dest-Wrong-Pw-99")));
+  EXPECT_THAT(r.output + r.err, Not(HasSubstr(PgCluster::kSuperPassword)));
+}
+
+}  // namespace
+}  // namespace pgferry::testing
