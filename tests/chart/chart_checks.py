@@ -14,6 +14,8 @@ others. Needs only the Python standard library and PyYAML (Debian: python3-yaml)
   chart_checks.py examples REPO
   chart_checks.py covers RENDERED CALLS_FILE     # the chart grants every call listed
   chart_checks.py audit-calls AUDIT.jsonl [--user-agent-prefix P]   # prints calls, one a line
+  chart_checks.py argocd-doc REPO                # docs/argocd-health.md holds the .lua verbatim
+  chart_checks.py user-guide REPO                # YAML blocks parse; every chart value documented
 """
 import argparse
 import json
@@ -540,6 +542,40 @@ def cmd_audit_calls(a):
         print(" ".join(c))
 
 
+def cmd_argocd_doc(a):
+    with open(os.path.join(a.repo, "docs/argocd-health.lua")) as f:
+        lua = f.read()
+    with open(os.path.join(a.repo, "docs/argocd-health.md")) as f:
+        md = f.read()
+    blocks = re.findall(r"^```(\w*)\n(.*?)^```$", md, re.S | re.M)
+    lua_blocks = [b for lang, b in blocks if lang == "lua"]
+    report(lua_blocks == [lua], "docs/argocd-health.md shows docs/argocd-health.lua verbatim")
+    key = "resource.customizations.health.pgferry.io_PgMigration"
+    embedded = None
+    for lang, b in blocks:
+        if lang == "yaml" and key in b:
+            embedded = get(yaml.safe_load(b), "data", key)
+    report(embedded == lua, "the argocd-cm example in docs/argocd-health.md holds the script verbatim")
+
+
+def cmd_user_guide(a):
+    with open(os.path.join(a.repo, "docs/user-guide.md")) as f:
+        md = f.read()
+    bad = []
+    for n, block in enumerate(re.findall(r"^```yaml\n(.*?)^```$", md, re.S | re.M), 1):
+        try:
+            list(yaml.safe_load_all(block))
+        except yaml.YAMLError as e:
+            bad.append("block %d: %s" % (n, str(e).splitlines()[0]))
+    report(not bad, "docs/user-guide.md: every yaml block parses", "; ".join(bad))
+    with open(os.path.join(a.repo, "charts/pgferry/values.yaml")) as f:
+        values = yaml.safe_load(f)
+    missing = [k for k in values if not re.search(r"`%s[`.]" % re.escape(k), md)]
+    report(not missing, "docs/user-guide.md documents every chart value", ", ".join(missing))
+    report("pgferry_replication_slot_retained_wal_bytes >" in md and "kind: PrometheusRule" in md,
+           "docs/user-guide.md has a PrometheusRule alerting on retained WAL")
+
+
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -571,9 +607,14 @@ def main():
     u = sub.add_parser("audit-calls")
     u.add_argument("audit")
     u.add_argument("--user-agent-prefix", default="")
+    ug = sub.add_parser("user-guide")
+    ug.add_argument("repo")
+    g = sub.add_parser("argocd-doc")
+    g.add_argument("repo")
     a = p.parse_args()
     {"render": check_render, "schema": cmd_schema, "crd-copy": cmd_crd_copy,
-     "examples": cmd_examples, "covers": cmd_covers, "audit-calls": cmd_audit_calls}[a.cmd](a)
+     "examples": cmd_examples, "argocd-doc": cmd_argocd_doc,
+     "user-guide": cmd_user_guide, "covers": cmd_covers, "audit-calls": cmd_audit_calls}[a.cmd](a)
 
 
 if __name__ == "__main__":

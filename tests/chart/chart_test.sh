@@ -3,8 +3,9 @@
 # with the default values and with every toggle flipped, and asserts the rendered objects:
 # operator arguments, restricted pod security, probes and ports, RBAC granting exactly
 # tests/chart/expected-api-calls.txt (Role vs ClusterRole, leases only with leader election),
-# Service/ServiceMonitor, the CRD copy; validates values.schema.json both ways, and the
-# manifests in examples/ against the CRD. The assertions live in chart_checks.py.
+# Service/ServiceMonitor, the CRD copy; validates values.schema.json both ways, the manifests in
+# examples/ against the CRD (and pgferry's own loader with $PGFERRY_BIN), and runs the Argo CD
+# health check of docs/ under Lua when an interpreter is installed. Assertions: chart_checks.py.
 #
 #   bash tests/chart/chart_test.sh
 #   CHART_RENDER=/path/to/chart-render   (default: <repo>/../shared/tools/chart-render/chart-render)
@@ -209,6 +210,26 @@ if [ -n "${PGFERRY_BIN:-}" ] && [ -x "$PGFERRY_BIN" ]; then
   done
 else
   echo "note: PGFERRY_BIN not set; examples not loaded by pgferry itself"
+fi
+
+# --- docs/ ----------------------------------------------------------------------------------------
+run_checks docs user-guide "$repo"
+run_checks argocd argocd-doc "$repo"
+lua=""
+for l in lua5.1 lua5.4 lua5.3 lua; do
+  if command -v "$l" >/dev/null; then lua=$l; break; fi
+done
+if [ -n "$lua" ]; then
+  run_lua() { "$lua" "$here/argocd_health_test.lua" "$repo/docs/argocd-health.lua"; }
+  while IFS= read -r line; do
+    case $line in
+      PASS:*) pass "[argocd/$lua] ${line#PASS: }" ;;
+      FAIL:*) fail "[argocd/$lua] ${line#FAIL: }" ;;
+      *) [ -n "$line" ] && fail "[argocd/$lua] $line" ;;
+    esac
+  done < <(run_lua 2>&1)
+else
+  echo "note: no Lua interpreter (apt-get install lua5.1); docs/argocd-health.lua not run"
 fi
 
 # --- optional: the calls a real end-to-end run made ----------------------------------------------
