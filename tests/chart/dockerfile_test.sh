@@ -169,6 +169,9 @@ while read -r lib arrow path _; do
   fi
   used="$used $pkg"
   case $pkg in
+    libasan* | libubsan* | liblsan* | libtsan*)
+      echo "note: $(basename "$path") ($pkg) is a sanitizer runtime: this is a dev build; the image builds the release preset without it"
+      ;;
     libc6 | libstdc++6 | libgcc-s1) pass "$(basename "$path") comes from $pkg (in debian:12)" ;;
     *)
       if grep -qx -- "$pkg" <<<"$closure"; then
