@@ -6,12 +6,14 @@
 // reason ("TLS handshake with https://...: certificate verify failed: ..."), so a wrong CA is
 // told apart from an unreachable server (kUnavailable).
 // Authentication: "Authorization: Bearer" with the configured token, re-read from token_file
-// every minute when one is set.
+// every minute when one is set. The token is sent over http:// servers too (test servers only;
+// real clusters are https).
 // Retries: answers 429 and 503 carrying Retry-After are retried (up to max_retries, waiting at
 // most 10 s each), as client-go does; nothing else is retried here.
 //
 // Thread-safe: one client serves any number of threads; connections are pooled. Each Watch
-// opens its own connection and holds it until the stream ends.
+// opens its own connection and holds it until the stream ends. Destroy the client only after
+// every call, Watch included, has returned (stop watches through their stop tokens first).
 #pragma once
 
 #include <chrono>

@@ -187,7 +187,11 @@ Result<std::vector<KubeconfigFile>> ReadFiles(const std::vector<std::string>& pa
     if (!file.root.IsMap() && !file.root.IsNull()) return Error(path, "not a kubeconfig map");
     files.push_back(std::move(file));
   }
-  if (files.empty()) return NotFound("none of the kubeconfig files exist");
+  if (files.empty()) {
+    std::string names;
+    for (const auto& path : paths) names += (names.empty() ? "" : ", ") + path;
+    return NotFound("none of the kubeconfig files exist: " + names);
+  }
   return files;
 }
 
