@@ -184,16 +184,6 @@ void DefaultCrd(Json* crd) {
   if (StringField(names, "singular").empty() && !kind.empty()) names["singular"] = Lower(kind);
   if (StringField(names, "listKind").empty() && !kind.empty()) names["listKind"] = kind + "List";
   if (!Field(spec, "conversion").is_object()) spec["conversion"] = {{"strategy", "None"}};
-  if (Field(spec, "versions").is_array()) {
-    for (auto& v : spec["versions"]) {
-      if (!v.is_object()) continue;
-      if (Field(v, "additionalPrinterColumns").is_array()) {
-        for (auto& c : v["additionalPrinterColumns"]) {
-          if (c.is_object() && !c.contains("priority")) c["priority"] = 0;
-        }
-      }
-    }
-  }
 }
 
 void ValidateCrd(const Json& crd, FieldErrors* errors, std::vector<std::string>* unknown) {

@@ -31,9 +31,12 @@ std::string WarningHeader(const std::vector<std::string>& warnings) {
 }  // namespace
 
 std::optional<HttpResponse> ResourceHandler::Handle(const HttpRequest& request,
-                                                    const RequestInfo& info,
+                                                    const RequestInfo& request_info,
                                                     StreamOpener* opener) {
   std::lock_guard<std::mutex> lock(state_.mu);
+  RequestInfo info = request_info;
+  // "/api/v1/namespaces/NAME" names a Namespace, which itself lives in no namespace.
+  if (info.resource == "namespaces" && info.api_group.empty()) info.namespace_.clear();
   const ResourceType* type = state_.registry.Find(info.api_group, info.api_version, info.resource);
   const ResourceType* storage = type ? state_.registry.StorageType(type->storage) : nullptr;
   HttpResponse not_found;
@@ -44,9 +47,7 @@ std::optional<HttpResponse> ResourceHandler::Handle(const HttpRequest& request,
   if (!info.subresource.empty() && !(info.subresource == "status" && type->status_subresource)) {
     return not_found;
   }
-  if (!type->namespaced && !info.namespace_.empty() && type->builtin != "Namespace") {
-    return not_found;
-  }
+  if (!type->namespaced && !info.namespace_.empty()) return not_found;
   Call c{request, info, *type, *storage, NowRfc3339(), {}};
   if (type->namespaced && info.namespace_.empty() && info.verb != "list" && info.verb != "watch") {
     return not_found;  // only list and watch span namespaces

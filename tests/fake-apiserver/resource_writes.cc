@@ -5,6 +5,7 @@
 #include "tests/fake-apiserver/json_patch.h"
 #include "tests/fake-apiserver/managed_fields.h"
 #include "tests/fake-apiserver/object_meta.h"
+#include "tests/fake-apiserver/protobuf_body.h"
 #include "tests/fake-apiserver/request_body.h"
 #include "tests/fake-apiserver/resource_handler.h"
 #include "tests/fake-apiserver/structural_schema.h"
@@ -31,6 +32,19 @@ std::optional<ApiError> CheckTypeMeta(const ResourceType& type, const Json& obj)
                            "\" cannot be handled as a " + type.kind +
                            ": the object provided is unrecognized (must be of type " + type.kind +
                            "): " + kind);
+  }
+  return std::nullopt;
+}
+
+// The object in a create or update body: JSON, YAML, or protobuf for a few built-in kinds.
+std::optional<ApiError> DecodeObject(const HttpRequest& http, Json* obj) {
+  std::string err;
+  if (IsProtobufContentType(http.Header("Content-Type"))) {
+    if (!DecodeProtobufObject(http.body, obj, &err)) return UnsupportedMediaTypeError(err);
+    return std::nullopt;
+  }
+  if (!DecodeBody(http.body, true, obj, &err) || !obj->is_object()) {
+    return BadRequestError(err.empty() ? "the body must be a JSON object" : err);
   }
   return std::nullopt;
 }
@@ -75,10 +89,7 @@ ListStrategy StrategicListStrategy(const std::string& path) {
 
 HttpResponse ResourceHandler::Create(Call& c) {
   Json obj;
-  std::string err;
-  if (!DecodeBody(c.http.body, true, &obj, &err) || !obj.is_object()) {
-    return ErrorResponse(c, BadRequestError(err.empty() ? "the body must be a JSON object" : err));
-  }
+  if (auto e = DecodeObject(c.http, &obj)) return ErrorResponse(c, *e);
   if (auto e = CheckTypeMeta(c.type, obj)) return ErrorResponse(c, *e);
   return CommitCreate(c, std::move(obj), false);
 }
@@ -138,10 +149,7 @@ HttpResponse ResourceHandler::CommitCreate(Call& c, Json obj, bool managed_field
 
 HttpResponse ResourceHandler::Update(Call& c) {
   Json obj;
-  std::string err;
-  if (!DecodeBody(c.http.body, true, &obj, &err) || !obj.is_object()) {
-    return ErrorResponse(c, BadRequestError(err.empty() ? "the body must be a JSON object" : err));
-  }
+  if (auto e = DecodeObject(c.http, &obj)) return ErrorResponse(c, *e);
   if (auto e = CheckTypeMeta(c.type, obj)) return ErrorResponse(c, *e);
   std::string body_name = StringField(Field(obj, "metadata"), "name");
   if (body_name != c.info.name) {

@@ -264,7 +264,7 @@ void ValidateBuiltin(const ResourceType& type, const Json& obj, const Json* old,
       errors->push_back(InvalidError("metadata.name", name, e));
     }
   } else if (type.builtin == "events.k8s.io/Event") {
-    if (!old) ValidateEventsV1(ToWire(type, obj), errors);
+    if (!old) ValidateEventsV1(obj, errors);
   } else if (type.builtin == "Lease") {
     const Json& spec = Field(obj, "spec");
     const Json& d = Field(spec, "leaseDurationSeconds");
