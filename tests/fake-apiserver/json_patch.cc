@@ -38,7 +38,8 @@ bool ArrayIndex(const std::string& tok, size_t size, bool allow_end, size_t* out
     return true;
   }
   if (tok.empty() || !std::all_of(tok.begin(), tok.end(), ::isdigit)) return false;
-  size_t i = std::stoul(tok);
+  if (tok.size() > 9) return false;
+  size_t i = std::strtoul(tok.c_str(), nullptr, 10);
   if (i > size || (!allow_end && i == size)) return false;
   *out = i;
   return true;

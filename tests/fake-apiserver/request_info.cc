@@ -76,6 +76,21 @@ std::string QueryValue(const Query& q, const std::string& key) {
   return it == q.end() ? std::string() : it->second;
 }
 
+bool QueryUint(const Query& q, const std::string& key, uint64_t* out) {
+  *out = 0;
+  std::string v = QueryValue(q, key);
+  if (v.empty()) return true;
+  for (char c : v) {
+    if (c < '0' || c > '9') return false;
+  }
+  try {
+    *out = std::stoull(v);
+  } catch (const std::exception&) {
+    return false;
+  }
+  return true;
+}
+
 RequestInfo ParseRequestInfo(const std::string& method, const std::string& target) {
   RequestInfo info;
   size_t qpos = target.find('?');

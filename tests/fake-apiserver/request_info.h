@@ -4,6 +4,7 @@
 // Pure functions over values; thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -35,5 +36,7 @@ RequestInfo ParseRequestInfo(const std::string& method, const std::string& targe
 // "true", "1" and friends as Go's strconv.ParseBool reads them.
 bool QueryBool(const Query& q, const std::string& key);
 std::string QueryValue(const Query& q, const std::string& key);
+// A non-negative integer parameter; false when present but not a number.
+bool QueryUint(const Query& q, const std::string& key, uint64_t* out);
 
 }  // namespace pgferry::fakeapi

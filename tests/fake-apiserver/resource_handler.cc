@@ -128,6 +128,8 @@ std::optional<ApiError> ResourceHandler::DefaultAndValidate(Call& c, Json* obj, 
   if (t.custom) ApplyDefaults(obj, t.schema);
   if (t.builtin == "CustomResourceDefinition") DefaultCrd(obj);
   FieldErrors errors;
+  const Json* old_meta = old ? &Field(*old, "metadata") : nullptr;
+  ValidateAgainstSchema(Field(*obj, "metadata"), old_meta, ObjectMetaSchema(), "metadata", &errors);
   ValidateObjectMeta(Field(*obj, "metadata"), t.namespaced,
                      t.builtin == "Namespace" ? "label" : "subdomain", &errors);
   if (old) {
@@ -156,6 +158,7 @@ std::optional<ApiError> ResourceHandler::DefaultAndValidate(Call& c, Json* obj, 
     std::vector<std::string> unknown;
     ValidateCrd(*obj, &errors, &unknown);
   } else {
+    ValidateAgainstSchema(*obj, old, t.schema, "", &errors);
     ValidateBuiltin(t, *obj, old, &errors);
   }
   if (errors.empty()) return std::nullopt;

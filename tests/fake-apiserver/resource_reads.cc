@@ -88,7 +88,7 @@ HttpResponse ResourceHandler::List(Call& c) {
   if (!cont.empty()) {
     size_t colon = cont.find(':');
     if (colon == std::string::npos) return ErrorResponse(c, BadRequestError("invalid continue token"));
-    uint64_t rv = std::stoull(cont.substr(0, colon));
+    uint64_t rv = std::strtoull(cont.substr(0, colon).c_str(), nullptr, 10);
     if (rv < state_.store.oldest_rv()) {
       return ErrorResponse(c, ExpiredError("The provided continue parameter is too old to display a "
                                            "consistent list result. You can start a new list "
@@ -96,9 +96,10 @@ HttpResponse ResourceHandler::List(Call& c) {
     }
     after = cont.substr(colon + 1);
   }
-  long limit = 0;
-  std::string limit_text = QueryValue(c.info.query, "limit");
-  if (!limit_text.empty()) limit = std::stol(limit_text);
+  uint64_t limit = 0;
+  if (!QueryUint(c.info.query, "limit", &limit)) {
+    return ErrorResponse(c, BadRequestError("limit: must be a non-negative integer"));
+  }
 
   auto lookup = [&](const Json& obj, const std::string& label) { return FieldValue(c.type, obj, label); };
   std::vector<const Json*> matches;
@@ -113,9 +114,9 @@ HttpResponse ResourceHandler::List(Call& c) {
   std::string rv = std::to_string(state_.store.current_rv());
   std::string next;
   size_t remaining = 0;
-  if (limit > 0 && matches.size() > static_cast<size_t>(limit)) {
-    remaining = matches.size() - static_cast<size_t>(limit);
-    matches.resize(static_cast<size_t>(limit));
+  if (limit > 0 && matches.size() > limit) {
+    remaining = matches.size() - limit;
+    matches.resize(limit);
     next = ContinueToken(state_.store.current_rv(), *matches.back());
   }
   if (WantsTable(c.http.Header("Accept"))) {
@@ -150,7 +151,15 @@ std::optional<HttpResponse> ResourceHandler::Watch(Call& c, StreamOpener* opener
     return FieldValue(type, obj, label);
   };
   std::string rv_text = QueryValue(c.info.query, "resourceVersion");
-  uint64_t from = rv_text.empty() ? 0 : std::stoull(rv_text);
+  uint64_t from = 0;
+  uint64_t timeout = 0;
+  if (!QueryUint(c.info.query, "resourceVersion", &from)) {
+    return ErrorResponse(c, BadRequestError("resourceVersion: Invalid value: \"" + rv_text +
+                                            "\": must be a non-negative integer"));
+  }
+  if (!QueryUint(c.info.query, "timeoutSeconds", &timeout)) {
+    return ErrorResponse(c, BadRequestError("timeoutSeconds: must be a non-negative integer"));
+  }
   bool table = WantsTable(c.http.Header("Accept"));
   std::string include = QueryValue(c.info.query, "includeObject");
   auto encode = [type, table, include](const Json& stored, bool first) {
@@ -164,8 +173,7 @@ std::optional<HttpResponse> ResourceHandler::Watch(Call& c, StreamOpener* opener
                 {"metadata", {{"resourceVersion", std::to_string(rv)}}}};
   };
   auto deadline = std::chrono::steady_clock::now() + std::chrono::hours(24 * 365);
-  std::string timeout = QueryValue(c.info.query, "timeoutSeconds");
-  if (!timeout.empty()) deadline = std::chrono::steady_clock::now() + std::chrono::seconds(std::stol(timeout));
+  if (timeout > 0) deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout);
 
   Headers headers;
   headers["Content-Type"] = "application/json";

@@ -1,0 +1,185 @@
+// `pgferry operator` end to end: the real kubectl against fake-apiserver, the operator as a child
+// process, and two real PostgreSQL 15 servers. One scenario, in the order a user lives it:
+// apply, wait for Ready, read `kubectl get/describe`, watch a row replicate, restart the operator
+// mid-migration, cut over (observedGeneration advances, phase Done), delete a second migration
+// (its publication, slot and subscription go away), then SIGTERM (exit 0). The API calls the
+// operator made are checked against tests/chart/expected-api-calls.txt (what the chart's RBAC
+// grants) and written to observed-api-calls.txt.
+#include <gmock/gmock.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <thread>
+
+#include "tests/e2e/operator_fixture.h"
+
+namespace pgferry::e2e {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr auto kLong = std::chrono::seconds(120);
+
+// Publications (source db), slots (source) and subscriptions (destination) named pgferry_*.
+struct Objects {
+  int publications = 0, slots = 0, subscriptions = 0;
+};
+
+class OperatorMigrationTest : public OperatorTest {
+ protected:
+  Objects ReplicationObjects(const std::string& db) {
+    Objects o;
+    o.publications = std::stoi(src_->Scalar(db, "SELECT count(*) FROM pg_publication WHERE pubname LIKE 'pgferry\\_%'"));
+    o.slots = std::stoi(src_->Scalar("postgres",
+        "SELECT count(*) FROM pg_replication_slots WHERE slot_name LIKE 'pgferry\\_%' AND database = " +
+        testing::QuoteLiteral(db)));
+    o.subscriptions = std::stoi(dst_->Scalar("postgres",
+        "SELECT count(*) FROM pg_subscription s JOIN pg_database d ON d.oid = s.subdbid "
+        "WHERE s.subname LIKE 'pgferry\\_%' AND d.datname = " + testing::QuoteLiteral(db)));
+    return o;
+  }
+
+  void CreateSourceDatabase(const std::string& db, int rows) {
+    src_->Exec("postgres", "CREATE DATABASE " + db);
+    src_->Exec(db, "CREATE TABLE public.items (id bigserial PRIMARY KEY, name text NOT NULL);"
+                   "INSERT INTO public.items (name) SELECT 'item ' || g FROM generate_series(1, " +
+                       std::to_string(rows) + ") g;");
+  }
+
+  bool WaitForRows(const std::string& db, const std::string& count, int seconds = 30) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+    while (std::chrono::steady_clock::now() < deadline) {
+      try {
+        if (dst_->Scalar(db, "SELECT count(*) FROM public.items") == count) return true;
+      } catch (const std::exception&) {
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    return false;
+  }
+};
+
+TEST_F(OperatorMigrationTest, ReplicatesCutsOverDeletesAndStopsCleanly) {
+  StartPostgres();
+  CreateSourceDatabase("app", 1000);
+  CreateSourceDatabase("billing", 10);
+  src_->Exec("postgres", "CREATE ROLE app_owner LOGIN");
+
+  auto op = StartOperator({"--replication-refresh-interval", "2s"});
+  ASSERT_TRUE(op->WaitForLog("Starting controller", std::chrono::seconds(30))) << op->log();
+  std::string body;
+  EXPECT_EQ(HttpGet(op->ProbePort(), "/healthz", &body), 200) << body;
+  EXPECT_EQ(HttpGet(op->ProbePort(), "/readyz", &body), 200) << body;
+
+  CommandResult r = Apply(Manifest("orders", "  databases: {include: [app]}\n"));
+  ASSERT_EQ(r.exit_code, 0) << r.all();
+  r = Apply(Manifest("billing", "  databases: {include: [billing]}\n  roles: {migrate: false}\n"));
+  ASSERT_EQ(r.exit_code, 0) << r.all();
+
+  r = Kubectl({"wait", "--for=condition=Ready", "pgm/orders", "pgm/billing", "--timeout=120s"});
+  ASSERT_EQ(r.exit_code, 0) << r.all() << "\n--- operator log:\n" << op->log();
+
+  // What a user reads.
+  r = Kubectl({"get", "pgm", "orders"});
+  ASSERT_EQ(r.exit_code, 0) << r.all();
+  EXPECT_THAT(r.out, ::testing::ContainsRegex("orders +Syncing +replication +1/1 +[0-9]+ +"));
+  r = Kubectl({"describe", "pgm", "orders"});
+  EXPECT_THAT(r.out, HasSubstr("Events:"));
+  EXPECT_THAT(r.out, HasSubstr("Validated"));
+  EXPECT_THAT(r.out, HasSubstr("SubscriptionCreated"));
+  EXPECT_THAT(r.out, Not(HasSubstr("postgres-pw")));
+  EXPECT_EQ(JsonPath("orders", ".metadata.finalizers[0]"), "pgferry.io/cleanup");
+  EXPECT_EQ(JsonPath("orders", ".status.observedGeneration"), "1");
+  EXPECT_EQ(JsonPath("orders", ".status.conditions[?(@.type==\"Ready\")].observedGeneration"), "1");
+  EXPECT_EQ(JsonPath("orders", ".status.databases[0].rowsCopied"), "1000");
+
+  // The generated password of the created login role is in a Secret owned by the PgMigration.
+  r = Kubectl({"get", "secret", "orders-role-passwords", "-o",
+               "jsonpath={.metadata.ownerReferences[0].kind}/{.metadata.ownerReferences[0].name} "
+               "{.data.app_owner}"});
+  EXPECT_EQ(r.exit_code, 0) << r.all();
+  EXPECT_THAT(r.out, ::testing::MatchesRegex("PgMigration/orders [A-Za-z0-9+/=]{12,}")) << r.out;
+  EXPECT_THAT(Kubectl({"get", "pgm", "orders", "-o", "yaml"}).out, Not(HasSubstr(r.out.substr(r.out.find(' ') + 1))));
+
+  // Changes on the source arrive.
+  EXPECT_EQ(ReplicationObjects("app").slots, 1);
+  src_->Exec("app", "INSERT INTO public.items (name) VALUES ('late arrival')");
+  EXPECT_TRUE(WaitForRows("app", "1001"));
+
+  // Metrics: controller-runtime names and the domain series.
+  ASSERT_EQ(HttpGet(op->MetricsPort(), "/metrics", &body), 200);
+  EXPECT_THAT(body, HasSubstr("controller_runtime_reconcile_total{"));
+  EXPECT_THAT(body, HasSubstr("workqueue_depth{"));
+  EXPECT_THAT(body, ::testing::ContainsRegex(
+      "pgferry_database_status\\{[^}]*database=\"app\"[^}]*status=\"syncing\"[^}]*\\} 1"));
+  EXPECT_THAT(body, HasSubstr("pgferry_replication_lag_bytes{"));
+  EXPECT_THAT(body, ::testing::ContainsRegex("pgferry_rows_copied\\{[^}]*database=\"app\"[^}]*\\} 1000"));
+  EXPECT_THAT(body, ::testing::ContainsRegex(
+      "pgferry_replication_slot_retained_wal_bytes\\{[^}]*slot=\"pgferry_"));
+
+  // An operator restart in the middle of the migration picks it up without duplicates.
+  EXPECT_EQ(op->Terminate(), 0) << op->log();
+  op = StartOperator({"--replication-refresh-interval", "2s"});
+  ASSERT_TRUE(op->WaitForLog("Starting controller", std::chrono::seconds(30))) << op->log();
+  src_->Exec("app", "INSERT INTO public.items (name) VALUES ('after restart')");
+  EXPECT_TRUE(WaitForRows("app", "1002"));
+  Objects o = ReplicationObjects("app");
+  EXPECT_EQ(o.publications, 1);
+  EXPECT_EQ(o.slots, 1);
+  EXPECT_EQ(o.subscriptions, 1);
+  EXPECT_EQ(dst_->Scalar("app", "SELECT count(*) - count(DISTINCT name) FROM public.items"), "0");
+
+  // Deleting a replicating migration drops its publication, slot and subscription.
+  EXPECT_EQ(ReplicationObjects("billing").subscriptions, 1);
+  r = Kubectl({"delete", "pgm", "billing", "--timeout=60s"});
+  EXPECT_EQ(r.exit_code, 0) << r.all() << "\n--- operator log:\n" << op->log();
+  o = ReplicationObjects("billing");
+  EXPECT_EQ(o.publications + o.slots + o.subscriptions, 0);
+  r = Kubectl({"get", "pgm", "billing"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_THAT(r.err, HasSubstr("NotFound"));
+  EXPECT_THAT(op->log(), HasSubstr("Removed finalizer key=default/billing"));
+
+  // Cut over, watched with kubectl get -w: the phase goes to Done for generation 2.
+  auto watch = KubectlInBackground({"get", "pgm", "orders", "-w"});
+  ASSERT_TRUE(watch->WaitForOutput("Syncing", std::chrono::seconds(20))) << watch->out();
+  r = Apply(Manifest("orders", "  databases: {include: [app]}\n  replication: {cutover: true}\n"));
+  ASSERT_EQ(r.exit_code, 0) << r.all();
+  EXPECT_TRUE(watch->WaitForOutput("Done", kLong)) << watch->out() << "\n--- operator log:\n" << op->log();
+  watch->Terminate();
+  r = Kubectl({"wait", "--for=jsonpath={.status.observedGeneration}=2", "pgm/orders", "--timeout=30s"});
+  EXPECT_EQ(r.exit_code, 0) << r.all();
+  EXPECT_EQ(JsonPath("orders", ".status.phase"), "Done");
+  EXPECT_EQ(JsonPath("orders", ".status.conditions[?(@.type==\"Ready\")].status"), "True");
+  o = ReplicationObjects("app");
+  EXPECT_EQ(o.publications + o.slots + o.subscriptions, 0);
+  EXPECT_EQ(dst_->Scalar("app", "SELECT count(*) FROM public.items"), "1002");
+  EXPECT_THAT(Kubectl({"describe", "pgm", "orders"}).out, HasSubstr("CutOver"));
+
+  // SIGTERM: a clean stop.
+  EXPECT_EQ(op->Terminate(), 0) << op->log();
+  EXPECT_THAT(op->log(), HasSubstr("Shutting down reason=\"received SIGTERM\""));
+  EXPECT_THAT(op->log(), Not(HasSubstr("postgres-pw")));
+
+  // Every call the operator made is one the chart's RBAC grants.
+  std::vector<std::string> calls = ObservedApiCalls();
+  std::string expected = ReadFile(SourceDir() + "/tests/chart/expected-api-calls.txt");
+  std::string observed;
+  for (const auto& c : calls) {
+    observed += c + "\n";
+    EXPECT_THAT(expected, HasSubstr("\n" + c + "\n")) << "not granted by the chart: " << c;
+  }
+  EXPECT_THAT(observed, HasSubstr("update pgferry.io pgmigrations/status"));
+  WriteFile(Scratch("observed-api-calls.txt"), observed);
+  if (const char* update = getenv("PGFERRY_UPDATE_OBSERVED_API_CALLS"); update && *update) {
+    WriteFile(SourceDir() + "/tests/chart/observed-api-calls.txt",
+              "# API calls `pgferry operator` made in tests/e2e/e2e_operator_migration_test.cc\n"
+              "# (fake-apiserver audit log, user agent pgferry*): verb group resource[/subresource].\n"
+              "# Regenerate: PGFERRY_UPDATE_OBSERVED_API_CALLS=1 ctest -R OperatorMigrationTest\n" +
+                  observed);
+  }
+}
+
+}  // namespace
+}  // namespace pgferry::e2e
