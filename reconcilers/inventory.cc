@@ -118,16 +118,19 @@ int CompareVersions(const std::string& a, const std::string& b) {
     while (j < b.size() && b[j] != '.') pb += b[j++];
     if (i < a.size()) ++i;
     if (j < b.size()) ++j;
-    bool na = !pa.empty() && std::all_of(pa.begin(), pa.end(), ::isdigit);
-    bool nb = !pb.empty() && std::all_of(pb.begin(), pb.end(), ::isdigit);
+    auto digits = [](const std::string& x) {
+      return !x.empty() && std::all_of(x.begin(), x.end(), [](unsigned char c) { return c >= '0' && c <= '9'; });
+    };
     int cmp;
-    if (na && nb) {
-      long long x = std::stoll(pa), y = std::stoll(pb);
-      cmp = x < y ? -1 : x > y ? 1 : 0;
+    if (digits(pa) && digits(pb)) {
+      // Numerically, without overflow: drop leading zeros, then longer is larger.
+      pa.erase(0, std::min(pa.find_first_not_of('0'), pa.size()));
+      pb.erase(0, std::min(pb.find_first_not_of('0'), pb.size()));
+      cmp = pa.size() != pb.size() ? (pa.size() < pb.size() ? -1 : 1) : pa.compare(pb);
     } else {
       cmp = pa.compare(pb);
-      cmp = cmp < 0 ? -1 : cmp > 0 ? 1 : 0;
     }
+    cmp = cmp < 0 ? -1 : cmp > 0 ? 1 : 0;
     if (cmp != 0) return cmp;
   }
   return 0;

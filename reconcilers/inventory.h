@@ -49,7 +49,13 @@ struct ServerInventory {
   std::vector<DatabaseEntry> databases;
   std::vector<AvailableExtension> available_extensions;
 
-  int major() const { return version_num / 10000; }
+  // Major version as a comparable number: 1500 for 150018, 906 for 90624 (before 10 the major
+  // version had two parts), and as people write it: "15", "9.6".
+  int major() const { return version_num >= 100000 ? version_num / 10000 * 100 : version_num / 100; }
+  std::string major_name() const {
+    return version_num >= 100000 ? std::to_string(version_num / 10000)
+                                 : std::to_string(version_num / 10000) + "." + std::to_string(version_num / 100 % 100);
+  }
   const AvailableExtension* FindAvailable(const std::string& name) const;
   bool HasDatabase(const std::string& name) const;
 };

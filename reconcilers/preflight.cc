@@ -119,7 +119,7 @@ std::vector<std::string> ReplicationBlockers(const PreflightInput& in, const Dat
                   ", or aiven_extras)");
   std::vector<std::string> keyless;
   for (const auto& t : tables)
-    if (!t.has_replica_identity && t.kind == 'r') keyless.push_back(t.Qualified());
+    if (!t.has_replica_identity) keyless.push_back(t.Qualified());
   if (!keyless.empty())
     why.push_back("tables without primary key or replica identity: " + ListSome(keyless) +
                   " (UPDATE and DELETE on them would fail on the source once published)");
@@ -140,8 +140,7 @@ PreflightReport RunPreflight(const PreflightInput& in) {
     report.errors.push_back("Migrating to the same server is not supported");
   if (src.major() > dst.major())
     report.errors.push_back("Migrating to older major PostgreSQL server version is not supported "
-                            "(source " + std::to_string(src.major()) + ", destination " +
-                            std::to_string(dst.major()) + ")");
+                            "(source " + src.major_name() + ", destination " + dst.major_name() + ")");
   std::vector<std::string> missing_langs;
   for (const auto& l : src.languages)
     if (std::find(dst.languages.begin(), dst.languages.end(), l) == dst.languages.end())

@@ -63,3 +63,30 @@ sed -n '/kind: PgMigration/,$p' "$work/migration.yaml"
 
 echo "== pgferry check -f migration.yaml"
 "$PGFERRY" check -f "$work/migration.yaml"
+
+echo
+echo "== pgferry migrate -f migration.yaml   (copies roles, schema and data; replication keeps running)"
+"$PGFERRY" migrate -f "$work/migration.yaml"
+
+echo
+echo "== a row inserted on the source arrives on the destination"
+"$PGCLUSTER" psql "$work/src" -q -d shop -c "INSERT INTO customers (name) VALUES ('inserted after the copy')"
+for _ in $(seq 1 50); do
+  got=$("$PGCLUSTER" psql "$work/dst" -At -d shop -c "SELECT count(*) FROM customers WHERE name = 'inserted after the copy'")
+  [ "$got" = 1 ] && break
+  sleep 0.2
+done
+echo "destination: $("$PGCLUSTER" psql "$work/dst" -At -d shop -c "SELECT id, name FROM customers WHERE name = 'inserted after the copy'")"
+
+echo
+echo "== cutover: set spec.replication.cutover: true and run migrate again"
+printf '  replication: {cutover: true}\n' >>"$work/migration.yaml"
+"$PGFERRY" migrate -f "$work/migration.yaml"
+
+echo
+echo "== left on the servers (all 0 after cutover)"
+echo "source slots:         $("$PGCLUSTER" psql "$work/src" -At -d postgres -c "SELECT count(*) FROM pg_replication_slots")"
+echo "source publications:  $("$PGCLUSTER" psql "$work/src" -At -d shop -c "SELECT count(*) FROM pg_publication")"
+echo "destination subs:     $("$PGCLUSTER" psql "$work/dst" -At -d postgres -c "SELECT count(*) FROM pg_subscription")"
+echo "rows on destination:  customers $("$PGCLUSTER" psql "$work/dst" -At -d shop -c "SELECT count(*) FROM customers"), orders $("$PGCLUSTER" psql "$work/dst" -At -d shop -c "SELECT count(*) FROM orders")"
+"$PGFERRY" cleanup -f "$work/migration.yaml" >/dev/null

@@ -8,7 +8,7 @@ PACKAGES=(
   libpq-dev libcpprest-dev libyaml-cpp-dev nlohmann-json3-dev prometheus-cpp-dev libssl-dev
   libgtest-dev libgmock-dev googletest
   postgresql-15 postgresql-client-15 postgresql-contrib
-  python3 openssl util-linux procps iproute2 pgcopydb
+  python3 python3-yaml lua5.1 time openssl util-linux procps iproute2 pgcopydb
 )
 
 missing=()

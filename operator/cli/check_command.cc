@@ -45,8 +45,8 @@ nlohmann::json ReportJson(const PreflightInput& in, const PreflightReport& r) {
 
 void PrintText(const PreflightInput& in, const PreflightReport& r) {
   auto server = [](const char* label, const ServerInventory& s, const std::string& ep) {
-    std::printf("%-12s %s  PostgreSQL %d  user %s%s%s  wal_level=%s  slots %d/%d\n", label,
-                ep.c_str(), s.major(), s.user.c_str(), s.is_superuser ? " (superuser)" : "",
+    std::printf("%-12s %s  PostgreSQL %s  user %s%s%s  wal_level=%s  slots %d/%d\n", label,
+                ep.c_str(), s.major_name().c_str(), s.user.c_str(), s.is_superuser ? " (superuser)" : "",
                 !s.is_superuser && s.can_replicate ? " (REPLICATION)" : "", s.wal_level.c_str(),
                 s.used_replication_slots, s.max_replication_slots);
   };
