@@ -108,7 +108,7 @@ void ValidateEventsV1(const Json& e, FieldErrors* errors) {
 
 Json ToWire(const ResourceType& type, const Json& stored) {
   if (type.builtin == "events.k8s.io/Event") {
-    Json e = {{"apiVersion", "events.k8s.io/v1"}, {"kind", "Event"}, {"metadata", stored["metadata"]}};
+    Json e = {{"apiVersion", "events.k8s.io/v1"}, {"kind", "Event"}, {"metadata", Field(stored, "metadata")}};
     auto copy = [&](const char* from, const char* to) {
       if (!Field(stored, from).is_null()) e[to] = stored[from];
     };
@@ -209,7 +209,10 @@ void PrepareForUpdate(const ResourceType& type, bool status_request, const Json&
       obj->erase("status");
     }
   }
-  if (type.builtin == "Secret") MergeStringData(obj);
+  if (type.builtin == "Secret") {
+    MergeStringData(obj);
+    if (StringField(*obj, "type").empty()) (*obj)["type"] = "Opaque";  // decoding defaults it
+  }
   if (type.builtin == "Namespace") {
     (*obj)["spec"] = Field(old, "spec");
     EnsureObject((*obj)["metadata"], "labels")["kubernetes.io/metadata.name"] =
