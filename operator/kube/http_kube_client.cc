@@ -106,8 +106,16 @@ class HttpKubeClient::Impl {
                     const std::string& content_type) {
     const std::string what = method + " " + path_and_query;
     for (int attempt = 0;; ++attempt) {
-      http_request request = NewRequest(method, path_and_query);
-      if (body != nullptr) request.set_body(body->dump(), content_type);
+      http_request request;
+      try {
+        request = NewRequest(method, path_and_query);
+      } catch (const std::exception& e) {
+        return InvalidArgument("bad request path \"" + path_and_query + "\": " + e.what());
+      }
+      if (body != nullptr) {
+        // Invalid UTF-8 inside a string would make dump() throw; send U+FFFD instead.
+        request.set_body(body->dump(-1, ' ', false, Json::error_handler_t::replace), content_type);
+      }
       http_response response;
       std::string text;
       try {

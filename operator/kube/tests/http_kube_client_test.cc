@@ -266,6 +266,18 @@ TEST(HttpKubeClient, UnreachableServerIsUnavailable) {
   EXPECT_NE(secret.status().message().find(url), std::string::npos) << secret.status().message();
 }
 
+TEST(HttpKubeClient, GetPathReachesNonResourceEndpoints) {
+  TestApiServer server([](http_request request, const SeenRequest&) {
+    ReplyJson(request, 200, R"({"major":"1","minor":"32"})");
+  });
+  auto client = ClientFor(server);
+  auto version = client->GetPath("/version?timeout=5s");
+  ASSERT_TRUE(version.ok()) << version.status().ToString();
+  EXPECT_EQ((*version)["minor"], "32");
+  EXPECT_EQ(server.requests().at(0).path, "/version");
+  EXPECT_EQ(client->GetPath("/a b{").status().code(), StatusCode::kInvalidArgument);
+}
+
 TEST(HttpKubeClient, BadServerUrlIsRefusedUpFront) {
   KubeConfig config;
   config.server = "ftp://example.com";
