@@ -1,5 +1,6 @@
 #include "operator/kube/tests/integration/fake_apiserver_process.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -8,6 +9,8 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <thread>
 #include <vector>
 
@@ -37,7 +40,11 @@ Status FakeApiServerProcess::Start(const Options& options) {
   if (pipe(out) != 0) return Internal("pipe failed");
   pid_ = fork();
   if (pid_ < 0) return Internal("fork failed");
+  std::string log = dir_ + "/stderr.log";
   if (pid_ == 0) {
+    // Its own diagnostics (and sanitizer reports) go to a file, not into the test's output.
+    int err = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (err >= 0) dup2(err, STDERR_FILENO);
     dup2(out[1], STDOUT_FILENO);
     close(out[0]);
     close(out[1]);
@@ -65,7 +72,11 @@ Status FakeApiServerProcess::Start(const Options& options) {
   }
   close(out[0]);
   size_t newline = line.find('\n');
-  if (newline == std::string::npos) return Unavailable("fake-apiserver printed no URL: " + line);
+  if (newline == std::string::npos) {
+    std::ifstream err(log);
+    std::string text((std::istreambuf_iterator<char>(err)), std::istreambuf_iterator<char>());
+    return Unavailable("fake-apiserver printed no URL; stderr: " + text.substr(0, 2000));
+  }
   url_ = line.substr(0, newline);
   return Status::Ok();
 }

@@ -2,7 +2,7 @@
 //
 // Starts `fake-apiserver --port 0 --kubeconfig-out FILE [--tls] [--token T]`, waits for the URL
 // on the first line of its stdout, and stops it (SIGTERM, then SIGKILL) when destroyed, removing
-// its scratch directory. The binary comes from $FAKE_APISERVER_BIN or the build tree.
+// its scratch directory. Its stderr goes to stderr.log in that directory. The binary comes from $FAKE_APISERVER_BIN or the build tree.
 // One owner thread.
 #pragma once
 
