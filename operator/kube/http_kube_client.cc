@@ -182,7 +182,7 @@ class HttpKubeClient::Impl {
     concurrency::streams::streambuf<uint8_t> body = response.body().streambuf();
     WatchStreamDecoder decoder;
     std::vector<WatchEvent> events;
-    std::vector<uint8_t> buffer(64 * 1024);
+    std::vector<uint8_t> buffer(size_t{64} * 1024);
     auto deliver = [&]() -> std::optional<Status> {
       for (const WatchEvent& event : events) {
         if (stop.stop_requested()) return aborted();

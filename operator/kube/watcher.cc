@@ -31,7 +31,7 @@ Watcher::Watcher(KubeClient* client, Options options, Callbacks callbacks)
 Watcher::~Watcher() { Stop(); }
 
 void Watcher::Start() {
-  thread_ = std::jthread([this](std::stop_token stop) { Run(stop); });
+  thread_ = std::jthread([this](std::stop_token stop) { Run(std::move(stop)); });
 }
 
 void Watcher::Stop() {
@@ -44,7 +44,7 @@ void Watcher::Report(const Status& status) {
   if (callbacks_.on_error) callbacks_.on_error(status);
 }
 
-bool Watcher::Sleep(std::stop_token stop, std::chrono::milliseconds delay) {
+bool Watcher::Sleep(const std::stop_token& stop, std::chrono::milliseconds delay) {
   std::mutex mu;
   std::condition_variable_any cv;
   std::unique_lock<std::mutex> lock(mu);

@@ -73,7 +73,7 @@ class Watcher {
   void Apply(const WatchEvent& event, std::string* resource_version);
   void Report(const Status& status);
   // Sleeps for `delay` unless `stop` comes first; returns false when stopped.
-  bool Sleep(std::stop_token stop, std::chrono::milliseconds delay);
+  bool Sleep(const std::stop_token& stop, std::chrono::milliseconds delay);
 
   KubeClient* client_;
   Options options_;

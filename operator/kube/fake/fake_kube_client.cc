@@ -358,7 +358,7 @@ Status FakeKubeClient::Watch(const Resource& resource, const std::string& ns,
            selector.Matches(object);
   };
   // The handler runs without the lock, so it may call back into this client.
-  auto deliver = [&](WatchEvent event) {
+  auto deliver = [&](const WatchEvent& event) {
     lock.unlock();
     bool more = handler(event);
     lock.lock();
