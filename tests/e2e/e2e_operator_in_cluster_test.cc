@@ -19,14 +19,16 @@ const char kSecret[] =
     "stringData: {username: app, password: s3cret}\n";
 const char kMigration[] =
     "apiVersion: pgferry.io/v1alpha1\nkind: PgMigration\nmetadata: {name: orders}\nspec:\n"
-    "  source: {host: 127.0.0.1, port: 1, sslMode: disable, credentialsSecretRef: {name: orders-pg}}\n"
-    "  destination: {host: 127.0.0.1, port: 1, sslMode: disable, "
+    "  source: {host: 127.0.0.1, port: 1, sslMode: disable, credentialsSecretRef: {name: "
+    "orders-pg}}\n"
+    "  destination: {host: 127.0.0.1, port: 2, sslMode: disable, "
     "credentialsSecretRef: {name: orders-pg}}\n";
 
 class InClusterTest : public OperatorTest {
  protected:
   void SetUp() override {
     OperatorTest::SetUp();
+    if (HasFatalFailure()) return;
     sa_dir_ = Scratch("serviceaccount");
     std::filesystem::create_directories(sa_dir_);
     WriteFile(sa_dir_ + "/ca.crt", server_->ca_pem());
@@ -66,18 +68,21 @@ TEST_F(InClusterTest, WorksOverHttpsWithTheServiceAccountToken) {
   EXPECT_THAT(op->log(), HasSubstr("server=https://127.0.0.1:"));
 
   // A PgMigration whose Secret does not exist: Stalled, with the reason, and retried.
-  ASSERT_EQ(Apply(kMigration).exit_code, 0);
-  CommandResult r = Kubectl({"wait", "--for=condition=Stalled", "pgm/orders", "--timeout=30s"});
+  CommandResult r = Apply(kMigration);
+  ASSERT_EQ(r.exit_code, 0) << r.all();
+  r = Kubectl({"wait", "--for=condition=Stalled", "pgm/orders", "--timeout=30s"});
   ASSERT_EQ(r.exit_code, 0) << r.all() << op->log();
-  EXPECT_EQ(JsonPath("orders", ".status.conditions[?(@.type==\"Stalled\")].reason"), "SecretNotFound");
+  EXPECT_EQ(JsonPath("orders", ".status.conditions[?(@.type==\"Stalled\")].reason"),
+            "SecretNotFound");
   EXPECT_THAT(JsonPath("orders", ".status.conditions[?(@.type==\"Stalled\")].message"),
               HasSubstr("spec.source.credentialsSecretRef: Secret \"orders-pg\" not found"));
   EXPECT_EQ(JsonPath("orders", ".metadata.finalizers[0]"), "pgferry.io/cleanup");
   EXPECT_THAT(Kubectl({"describe", "pgm", "orders"}).out, HasSubstr("SecretNotFound"));
 
   // The Secret appears: the PgMigration is reconciled again at once (Secrets are watched), the
-  // credentials are found, and it fails further on: no server listens on port 1.
-  ASSERT_EQ(Apply(kSecret).exit_code, 0);
+  // credentials are found, and it fails further on: no server listens on ports 1 and 2.
+  r = Apply(kSecret);
+  ASSERT_EQ(r.exit_code, 0) << r.all();
   r = Kubectl({"wait", "--for=condition=Validated=false", "pgm/orders", "--timeout=30s"});
   EXPECT_EQ(r.exit_code, 0) << r.all() << op->log();
   EXPECT_THAT(JsonPath("orders", ".status.error"), HasSubstr("source"));

@@ -15,22 +15,22 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 const char kUnreachable[] =
-    "apiVersion: v1\nkind: Secret\nmetadata: {name: lonely-pg}\nstringData: {username: u, password: "
+    "apiVersion: v1\nkind: Secret\nmetadata: {name: lonely-pg}\nstringData: {username: u, "
+    "password: "
     "never-logged}\n---\n"
     "apiVersion: pgferry.io/v1alpha1\nkind: PgMigration\nmetadata: {name: lonely}\nspec:\n"
     "  source: {host: 127.0.0.1, port: 1, sslMode: disable, connectTimeoutSeconds: 2, "
     "credentialsSecretRef: {name: lonely-pg}}\n"
-    "  destination: {host: 127.0.0.1, port: 1, sslMode: disable, connectTimeoutSeconds: 2, "
+    "  destination: {host: 127.0.0.1, port: 2, sslMode: disable, connectTimeoutSeconds: 2, "
     "credentialsSecretRef: {name: lonely-pg}}\n";
 
 class LeaderElectionTest : public OperatorTest {
  protected:
   std::unique_ptr<OperatorProcess> Start() {
-    return StartOperator({"--leader-elect", "--leader-election-namespace", "default",
-                          "--leader-election-lease-duration", "4s",
-                          "--leader-election-renew-deadline", "3s",
-                          "--leader-election-retry-period", "500ms",
-                          "--failed-retry-interval", "1s"});
+    return StartOperator(
+        {"--leader-elect", "--leader-election-namespace", "default",
+         "--leader-election-lease-duration", "4s", "--leader-election-renew-deadline", "3s",
+         "--leader-election-retry-period", "500ms", "--failed-retry-interval", "1s"});
   }
   std::string Holder() {
     return Kubectl({"get", "lease", "pgferry-operator", "-n", "default", "-o",
@@ -43,7 +43,8 @@ TEST_F(LeaderElectionTest, OnlyTheLeaderActsAndTheOtherTakesOver) {
   auto a = Start();
   ASSERT_TRUE(a->WaitForLog("Acquired leadership", std::chrono::seconds(30))) << a->log();
   auto b = Start();
-  ASSERT_TRUE(b->WaitForLog("Attempting to acquire leader lease", std::chrono::seconds(30))) << b->log();
+  ASSERT_TRUE(b->WaitForLog("Attempting to acquire leader lease", std::chrono::seconds(30)))
+      << b->log();
   ASSERT_FALSE(a->Identity().empty());
   EXPECT_NE(a->Identity(), b->Identity());
   EXPECT_EQ(Holder(), a->Identity());
@@ -66,7 +67,8 @@ TEST_F(LeaderElectionTest, OnlyTheLeaderActsAndTheOtherTakesOver) {
   a->Kill();
   ASSERT_TRUE(b->WaitForLog("Acquired leadership", std::chrono::seconds(20))) << b->log();
   EXPECT_EQ(Holder(), b->Identity());
-  EXPECT_TRUE(b->WaitForLog("Reconciling key=default/lonely", std::chrono::seconds(10))) << b->log();
+  EXPECT_TRUE(b->WaitForLog("Reconciling key=default/lonely", std::chrono::seconds(10)))
+      << b->log();
 
   // A SIGTERM'd leader hands the Lease back at once.
   EXPECT_EQ(b->Terminate(), 0) << b->log();

@@ -30,21 +30,26 @@ class OperatorMigrationTest : public OperatorTest {
  protected:
   Objects ReplicationObjects(const std::string& db) {
     Objects o;
-    o.publications = std::stoi(src_->Scalar(db, "SELECT count(*) FROM pg_publication WHERE pubname LIKE 'pgferry\\_%'"));
+    o.publications = std::stoi(
+        src_->Scalar(db, "SELECT count(*) FROM pg_publication WHERE pubname LIKE 'pgferry\\_%'"));
     o.slots = std::stoi(src_->Scalar("postgres",
-        "SELECT count(*) FROM pg_replication_slots WHERE slot_name LIKE 'pgferry\\_%' AND database = " +
-        testing::QuoteLiteral(db)));
-    o.subscriptions = std::stoi(dst_->Scalar("postgres",
+                                     "SELECT count(*) FROM pg_replication_slots WHERE slot_name "
+                                     "LIKE 'pgferry\\_%' AND database = " +
+                                         testing::QuoteLiteral(db)));
+    o.subscriptions = std::stoi(dst_->Scalar(
+        "postgres",
         "SELECT count(*) FROM pg_subscription s JOIN pg_database d ON d.oid = s.subdbid "
-        "WHERE s.subname LIKE 'pgferry\\_%' AND d.datname = " + testing::QuoteLiteral(db)));
+        "WHERE s.subname LIKE 'pgferry\\_%' AND d.datname = " +
+            testing::QuoteLiteral(db)));
     return o;
   }
 
   void CreateSourceDatabase(const std::string& db, int rows) {
     src_->Exec("postgres", "CREATE DATABASE " + db);
-    src_->Exec(db, "CREATE TABLE public.items (id bigserial PRIMARY KEY, name text NOT NULL);"
-                   "INSERT INTO public.items (name) SELECT 'item ' || g FROM generate_series(1, " +
-                       std::to_string(rows) + ") g;");
+    src_->Exec(db,
+               "CREATE TABLE public.items (id bigserial PRIMARY KEY, name text NOT NULL);"
+               "INSERT INTO public.items (name) SELECT 'item ' || g FROM generate_series(1, " +
+                   std::to_string(rows) + ") g;");
   }
 
   bool WaitForRows(const std::string& db, const std::string& count, int seconds = 30) {
@@ -66,7 +71,10 @@ TEST_F(OperatorMigrationTest, ReplicatesCutsOverDeletesAndStopsCleanly) {
   CreateSourceDatabase("billing", 10);
   src_->Exec("postgres", "CREATE ROLE app_owner LOGIN");
 
-  auto op = StartOperator({"--replication-refresh-interval", "2s"});
+  // With leader election, as the chart runs it (a restart below hands the Lease over).
+  const std::vector<std::string> flags = {"--replication-refresh-interval", "2s", "--leader-elect",
+                                          "--leader-election-namespace", "default"};
+  auto op = StartOperator(flags);
   ASSERT_TRUE(op->WaitForLog("Starting controller", std::chrono::seconds(30))) << op->log();
   std::string body;
   EXPECT_EQ(HttpGet(op->ProbePort(), "/healthz", &body), 200) << body;
@@ -100,7 +108,8 @@ TEST_F(OperatorMigrationTest, ReplicatesCutsOverDeletesAndStopsCleanly) {
                "{.data.app_owner}"});
   EXPECT_EQ(r.exit_code, 0) << r.all();
   EXPECT_THAT(r.out, ::testing::MatchesRegex("PgMigration/orders [A-Za-z0-9+/=]{12,}")) << r.out;
-  EXPECT_THAT(Kubectl({"get", "pgm", "orders", "-o", "yaml"}).out, Not(HasSubstr(r.out.substr(r.out.find(' ') + 1))));
+  EXPECT_THAT(Kubectl({"get", "pgm", "orders", "-o", "yaml"}).out,
+              Not(HasSubstr(r.out.substr(r.out.find(' ') + 1))));
 
   // Changes on the source arrive.
   EXPECT_EQ(ReplicationObjects("app").slots, 1);
@@ -111,16 +120,20 @@ TEST_F(OperatorMigrationTest, ReplicatesCutsOverDeletesAndStopsCleanly) {
   ASSERT_EQ(HttpGet(op->MetricsPort(), "/metrics", &body), 200);
   EXPECT_THAT(body, HasSubstr("controller_runtime_reconcile_total{"));
   EXPECT_THAT(body, HasSubstr("workqueue_depth{"));
-  EXPECT_THAT(body, ::testing::ContainsRegex(
-      "pgferry_database_status\\{[^}]*database=\"app\"[^}]*status=\"syncing\"[^}]*\\} 1"));
+  EXPECT_THAT(
+      body,
+      ::testing::ContainsRegex(
+          "pgferry_database_status\\{[^}]*database=\"app\"[^}]*status=\"syncing\"[^}]*\\} 1"));
   EXPECT_THAT(body, HasSubstr("pgferry_replication_lag_bytes{"));
-  EXPECT_THAT(body, ::testing::ContainsRegex("pgferry_rows_copied\\{[^}]*database=\"app\"[^}]*\\} 1000"));
+  EXPECT_THAT(body,
+              ::testing::ContainsRegex("pgferry_rows_copied\\{[^}]*database=\"app\"[^}]*\\} 1000"));
   EXPECT_THAT(body, ::testing::ContainsRegex(
-      "pgferry_replication_slot_retained_wal_bytes\\{[^}]*slot=\"pgferry_"));
+                        "pgferry_replication_slot_retained_wal_bytes\\{[^}]*slot=\"pgferry_"));
 
   // An operator restart in the middle of the migration picks it up without duplicates.
   EXPECT_EQ(op->Terminate(), 0) << op->log();
-  op = StartOperator({"--replication-refresh-interval", "2s"});
+  EXPECT_THAT(op->log(), Not(HasSubstr("Reconciler error"))) << op->log();
+  op = StartOperator(flags);
   ASSERT_TRUE(op->WaitForLog("Starting controller", std::chrono::seconds(30))) << op->log();
   src_->Exec("app", "INSERT INTO public.items (name) VALUES ('after restart')");
   EXPECT_TRUE(WaitForRows("app", "1002"));
@@ -146,9 +159,11 @@ TEST_F(OperatorMigrationTest, ReplicatesCutsOverDeletesAndStopsCleanly) {
   ASSERT_TRUE(watch->WaitForOutput("Syncing", std::chrono::seconds(20))) << watch->out();
   r = Apply(Manifest("orders", "  databases: {include: [app]}\n  replication: {cutover: true}\n"));
   ASSERT_EQ(r.exit_code, 0) << r.all();
-  EXPECT_TRUE(watch->WaitForOutput("Done", kLong)) << watch->out() << "\n--- operator log:\n" << op->log();
+  EXPECT_TRUE(watch->WaitForOutput("Done", kLong)) << watch->out() << "\n--- operator log:\n"
+                                                   << op->log();
   watch->Terminate();
-  r = Kubectl({"wait", "--for=jsonpath={.status.observedGeneration}=2", "pgm/orders", "--timeout=30s"});
+  r = Kubectl(
+      {"wait", "--for=jsonpath={.status.observedGeneration}=2", "pgm/orders", "--timeout=30s"});
   EXPECT_EQ(r.exit_code, 0) << r.all();
   EXPECT_EQ(JsonPath("orders", ".status.phase"), "Done");
   EXPECT_EQ(JsonPath("orders", ".status.conditions[?(@.type==\"Ready\")].status"), "True");
@@ -160,6 +175,8 @@ TEST_F(OperatorMigrationTest, ReplicatesCutsOverDeletesAndStopsCleanly) {
   // SIGTERM: a clean stop.
   EXPECT_EQ(op->Terminate(), 0) << op->log();
   EXPECT_THAT(op->log(), HasSubstr("Shutting down reason=\"received SIGTERM\""));
+  EXPECT_THAT(op->log(), HasSubstr("Released leader lease"));
+  EXPECT_THAT(op->log(), Not(HasSubstr("Reconciler error"))) << op->log();
   EXPECT_THAT(op->log(), Not(HasSubstr("postgres-pw")));
 
   // Every call the operator made is one the chart's RBAC grants.
@@ -173,11 +190,12 @@ TEST_F(OperatorMigrationTest, ReplicatesCutsOverDeletesAndStopsCleanly) {
   EXPECT_THAT(observed, HasSubstr("update pgferry.io pgmigrations/status"));
   WriteFile(Scratch("observed-api-calls.txt"), observed);
   if (const char* update = getenv("PGFERRY_UPDATE_OBSERVED_API_CALLS"); update && *update) {
-    WriteFile(SourceDir() + "/tests/chart/observed-api-calls.txt",
-              "# API calls `pgferry operator` made in tests/e2e/e2e_operator_migration_test.cc\n"
-              "# (fake-apiserver audit log, user agent pgferry*): verb group resource[/subresource].\n"
-              "# Regenerate: PGFERRY_UPDATE_OBSERVED_API_CALLS=1 ctest -R OperatorMigrationTest\n" +
-                  observed);
+    WriteFile(
+        SourceDir() + "/tests/chart/observed-api-calls.txt",
+        "# API calls `pgferry operator` made in tests/e2e/e2e_operator_migration_test.cc\n"
+        "# (fake-apiserver audit log, user agent pgferry*): verb group resource[/subresource].\n"
+        "# Regenerate: PGFERRY_UPDATE_OBSERVED_API_CALLS=1 ctest -R OperatorMigrationTest\n" +
+            observed);
   }
 }
 

@@ -6,17 +6,16 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
 #include <thread>
-
-#include <nlohmann/json.hpp>
 
 namespace pgferry::e2e {
 namespace {
 
 std::vector<std::string> OperatorArgv(const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {testing::PgferryBinary(), "operator"};
+  std::vector<std::string> argv = {OperatorBinary(), "operator"};
   argv.insert(argv.end(), args.begin(), args.end());
   return argv;
 }
@@ -88,7 +87,14 @@ int HttpGet(int port, const std::string& path, std::string* body) {
   return code;
 }
 
+std::string OperatorBinary() {
+  const char* env = getenv("PGFERRY_BIN");
+  return env && *env ? env : PGFERRY_BUILT_BIN;
+}
+
 void OperatorTest::SetUp() {
+  ASSERT_EQ(access(OperatorBinary().c_str(), X_OK), 0)
+      << "no pgferry binary at " << OperatorBinary() << " (build it, or set PGFERRY_BIN)";
   KubeTest::SetUp();
   audit_path_ = Scratch("audit.jsonl");
   fakeapi::FakeApiServerOptions options = ServerOptions();
@@ -108,10 +114,16 @@ void OperatorTest::StartPostgres() {
   dst_ = testing::PgCluster::Start();
 }
 
-std::unique_ptr<OperatorProcess> OperatorTest::StartOperator(const std::vector<std::string>& extra) {
-  std::vector<std::string> args = {"--kubeconfig", kubeconfig_, "--metrics-bind-address",
-                                   "127.0.0.1:0", "--health-probe-bind-address", "127.0.0.1:0",
-                                   "--log-level", "debug"};
+std::unique_ptr<OperatorProcess> OperatorTest::StartOperator(
+    const std::vector<std::string>& extra) {
+  std::vector<std::string> args = {"--kubeconfig",
+                                   kubeconfig_,
+                                   "--metrics-bind-address",
+                                   "127.0.0.1:0",
+                                   "--health-probe-bind-address",
+                                   "127.0.0.1:0",
+                                   "--log-level",
+                                   "debug"};
   args.insert(args.end(), extra.begin(), extra.end());
   return std::make_unique<OperatorProcess>(args, dir_);
 }

@@ -1,5 +1,5 @@
-// End-to-end support for `pgferry operator`: the operator as a child process (the binary named by
-// PGFERRY_BIN) with its log (stderr) in a file, a plain HTTP GET for its probe and metrics
+// End-to-end support for `pgferry operator`: the operator as a child process (OperatorBinary())
+// with its log (stderr) in a file, a plain HTTP GET for its probe and metrics
 // endpoints, and OperatorTest, a KubeTest whose server keeps an audit log and which can start
 // real PostgreSQL servers (tests/harness) and operators.
 //
@@ -33,13 +33,16 @@ class OperatorProcess {
   std::string Identity() const;
 
   int Terminate() { return cmd_.Terminate(); }  // SIGTERM, then SIGKILL after 5 s
-  void Kill();                                   // SIGKILL now
+  void Kill();                                  // SIGKILL now
   std::optional<int> Wait(std::chrono::milliseconds timeout) { return cmd_.Wait(timeout); }
   pid_t pid() const { return cmd_.pid(); }
 
  private:
   BackgroundCommand cmd_;
 };
+
+// $PGFERRY_BIN, else the pgferry binary of this build tree.
+std::string OperatorBinary();
 
 // GET http://127.0.0.1:PORT/PATH; the status code (0 when unreachable) and the body.
 int HttpGet(int port, const std::string& path, std::string* body);
