@@ -213,7 +213,9 @@ void PgMigrationReconciler::Absorb(const Json& live, const api::PgMigration& m, 
     api::MigrationStatus next = std::move(v.status);
     KeepTransitionTimes(rec.status, &next);
     MergeRoles(rec.status, &next);
+    std::string before = rec.status.phase;
     rec.status = std::move(next);
+    if (rec.status.phase != before) PhaseEvent(live, rec, job->generation());
   }
   if (!finished) return;
   PreviousRun p;
@@ -230,6 +232,23 @@ void PgMigrationReconciler::Absorb(const Json& live, const api::PgMigration& m, 
             " outcome=" + kOutcome[static_cast<int>(p.outcome)] + " phase=" + rec.status.phase +
             " progress=" + rec.status.progress);
   rec.job.reset();
+}
+
+// The engine reports steps; these say where the whole migration got to.
+void PgMigrationReconciler::PhaseEvent(const Json& live, Record& rec, int64_t generation) {
+  const api::MigrationStatus& s = rec.status;
+  if (s.phase == api::kPhaseSyncing) {
+    Event(live, rec, generation, "Syncing",
+          s.progress + " database(s) copied; logical replication keeps them in sync (lag " +
+              std::to_string(s.lagBytes) + " bytes)",
+          false);
+  } else if (s.phase == api::kPhaseCuttingOver) {
+    Event(live, rec, generation, "CuttingOver",
+          "replication caught up: syncing sequences and dropping replication objects", false);
+  } else if (s.phase == api::kPhaseDone) {
+    Event(live, rec, generation, "Completed", "migration done: " + s.progress + " database(s)",
+          false);
+  }
 }
 
 void PgMigrationReconciler::StartJob(const std::string& key, const api::PgMigration& m, Record& rec,

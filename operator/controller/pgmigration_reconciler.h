@@ -115,6 +115,7 @@ class PgMigrationReconciler : public runtime::Reconciler {
   pgferry::Result<ResolvedEndpoints> Resolve(const api::PgMigration& m);
   void StopJob(Record& rec, const std::string& why, const std::string& key);
 
+  void PhaseEvent(const Json& live, Record& rec, int64_t generation);
   void Event(const Json& live, Record& rec, int64_t generation, const std::string& reason,
              const std::string& message, bool warning);
   void Log(const std::string& line) const;

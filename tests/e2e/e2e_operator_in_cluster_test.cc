@@ -51,19 +51,22 @@ class InClusterTest : public OperatorTest {
     unsetenv("PGFERRY_SERVICE_ACCOUNT_DIR");
     OperatorTest::TearDown();
   }
-  std::unique_ptr<OperatorProcess> StartInCluster() {
-    return std::make_unique<OperatorProcess>(
-        std::vector<std::string>{"--metrics-bind-address", "0", "--health-probe-bind-address",
-                                 "127.0.0.1:0", "--log-level", "debug"},
-        dir_);
+  std::unique_ptr<OperatorProcess> StartInCluster(const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> args = {"--metrics-bind-address", "0", "--health-probe-bind-address",
+                                     "127.0.0.1:0", "--log-level", "debug"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return std::make_unique<OperatorProcess>(args, dir_);
   }
   std::string sa_dir_;
 };
 
 TEST_F(InClusterTest, WorksOverHttpsWithTheServiceAccountToken) {
   WriteFile(sa_dir_ + "/token", "sa-token\n");
-  auto op = StartInCluster();
+  ASSERT_EQ(Kubectl({"create", "namespace", "team-b"}).exit_code, 0);
+  // Watching two namespaces: one informer per namespace and resource.
+  auto op = StartInCluster({"--namespace", "default,team-b"});
   ASSERT_TRUE(op->WaitForLog("Starting controller", std::chrono::seconds(30))) << op->log();
+  EXPECT_THAT(op->log(), HasSubstr("namespaces=default,team-b"));
   EXPECT_THAT(op->log(), HasSubstr("config=\"in-cluster service account\""));
   EXPECT_THAT(op->log(), HasSubstr("server=https://127.0.0.1:"));
 

@@ -96,6 +96,7 @@ TEST_F(OperatorMigrationTest, ReplicatesCutsOverDeletesAndStopsCleanly) {
   EXPECT_THAT(r.out, HasSubstr("Events:"));
   EXPECT_THAT(r.out, HasSubstr("Validated"));
   EXPECT_THAT(r.out, HasSubstr("SubscriptionCreated"));
+  EXPECT_THAT(r.out, ::testing::ContainsRegex("Normal +Syncing +"));
   EXPECT_THAT(r.out, Not(HasSubstr("postgres-pw")));
   EXPECT_EQ(JsonPath("orders", ".metadata.finalizers[0]"), "pgferry.io/cleanup");
   EXPECT_EQ(JsonPath("orders", ".status.observedGeneration"), "1");
@@ -170,7 +171,9 @@ TEST_F(OperatorMigrationTest, ReplicatesCutsOverDeletesAndStopsCleanly) {
   o = ReplicationObjects("app");
   EXPECT_EQ(o.publications + o.slots + o.subscriptions, 0);
   EXPECT_EQ(dst_->Scalar("app", "SELECT count(*) FROM public.items"), "1002");
-  EXPECT_THAT(Kubectl({"describe", "pgm", "orders"}).out, HasSubstr("CutOver"));
+  r = Kubectl({"describe", "pgm", "orders"});
+  EXPECT_THAT(r.out, HasSubstr("CutOver"));
+  EXPECT_THAT(r.out, HasSubstr("Completed"));
 
   // SIGTERM: a clean stop.
   EXPECT_EQ(op->Terminate(), 0) << op->log();

@@ -19,11 +19,14 @@ using ::testing::HasSubstr;
 using Json = nlohmann::json;
 using Kind = runtime::ReconcileResult::Kind;
 
+// Every connection fails, after `delay` (a slow network keeps the engine busy for a while).
 class NoServers : public pg::Connector {
  public:
   Result<std::unique_ptr<pg::Session>> Connect(const pg::ConnParams& p) override {
+    std::this_thread::sleep_for(delay);
     return Unavailable("connection to " + p.host + " refused");
   }
+  std::chrono::milliseconds delay{0};
 };
 
 class ReconcilerTest : public ::testing::Test {
@@ -44,6 +47,10 @@ class ReconcilerTest : public ::testing::Test {
     deps.runner = &runner_;
     deps.connector = &connector_;
     deps.events = &recorder_;
+    deps.log = [this](std::string_view line) {
+      std::lock_guard<std::mutex> lock(log_mu_);
+      log_ += std::string(line) + "\n";
+    };
     ReconcilerOptions o;
     o.cleanup_max_attempts = 2;
     o.cleanup_backoff = std::chrono::milliseconds(10);
@@ -128,6 +135,8 @@ class ReconcilerTest : public ::testing::Test {
   NoServers connector_;
   kube::EventRecorder recorder_;
   std::unique_ptr<PgMigrationReconciler> reconciler_;
+  std::mutex log_mu_;
+  std::string log_;
 };
 
 TEST_F(ReconcilerTest, AMissingSecretStallsWithTheReasonAfterTheFinalizerIsAdded) {
@@ -169,6 +178,23 @@ TEST_F(ReconcilerTest, UnreachableServersFailValidationAndAreRetriedAfterAMinute
   EXPECT_EQ(o.dump().find("cHc="), std::string::npos);
 }
 
+TEST_F(ReconcilerTest, ASpecChangeWhileTheEngineRunsStopsItAndRunsTheNewGeneration) {
+  connector_.delay = std::chrono::milliseconds(300);
+  CreateSecret();
+  CreateMigration();
+  reconciler_->Reconcile("default/m1");  // adds the finalizer and queues the engine
+  auto o = *client_.Get(kube::PgMigrationsResource(), "default", "m1");
+  o["spec"]["method"] = "dump";
+  ASSERT_TRUE(client_.Update(kube::PgMigrationsResource(), o).ok());
+  ReconcileUntil([](const Json& o) {
+    return StatusOf(o).observedGeneration == 2 && Condition(o, "Validated") == "False";
+  });
+  std::lock_guard<std::mutex> lock(log_mu_);
+  EXPECT_THAT(log_, HasSubstr("Stopping the migration engine key=default/m1 reason=\"the spec "
+                              "changed (generation 2)\""));
+  EXPECT_THAT(log_, HasSubstr("Queued the migration engine key=default/m1 generation=2"));
+}
+
 TEST_F(ReconcilerTest, DeletingWhatNeverPassedValidationReleasesTheFinalizerAtOnce) {
   CreateSecret();
   CreateMigration();
@@ -192,6 +218,7 @@ TEST_F(ReconcilerTest, CleanupThatKeepsFailingIsGivenUpWithAWarningNamingWhatIsL
                     {"status", "syncing"},
                     {"replicationObjects", {{"slot", "pgferry_0badf00d_1"}}}}});
   ASSERT_TRUE(client_.UpdateStatus(kube::PgMigrationsResource(), o).ok());
+  WaitForCache([](const Json& c) { return !StatusOf(c).databases.empty(); });
   reconciler_ = nullptr;  // a fresh reconciler reads the status from the object, like a restart
   ReconcilerDeps deps;
   deps.client = &client_;
