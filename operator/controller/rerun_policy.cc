@@ -50,7 +50,10 @@ NextRun DecideNextRun(const std::optional<PreviousRun>& previous,
     return Now("starting");
   }
   if (previous->generation != generation) return Now("spec changed");
-  if (previous->credentials_hash != credentials_hash) return Now("credentials changed");
+  // New credentials matter while something still runs; a finished migration keeps its result.
+  bool finished = previous->outcome == RunOutcome::kDone && !previous->replication_running;
+  if (previous->credentials_hash != credentials_hash && !finished)
+    return Now("credentials changed");
   switch (previous->outcome) {
     case RunOutcome::kStopped:
       return Now("resuming a stopped run");

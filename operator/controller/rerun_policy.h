@@ -7,7 +7,8 @@
 //   none                         | status Syncing for this generation       | now, as a refresh
 //   none                         | anything else (new, or resumed after a   | now
 //                                | restart of the operator)                 |
-//   any                          | generation or credentials changed        | now
+//   any                          | generation changed                       | now
+//   any but done-and-finished    | credentials changed                      | now
 //   stopped (not finished)       |                                          | now
 //   done, replication running    |                                          | after
 //   refresh_interval,

@@ -57,9 +57,18 @@ TEST(RerunPolicy, ChangedSpecOrCredentialsRunNow) {
   EXPECT_EQ(
       DecideNextRun(Previous(RunOutcome::kDone), StatusAt("Done", 1), 2, "c1", kPolicy, kNow).when,
       When::kNow);
+  EXPECT_EQ(DecideNextRun(Previous(RunOutcome::kDone, true), StatusAt("Syncing", 1), 1, "c2",
+                          kPolicy, kNow)
+                .when,
+            When::kNow);
+  EXPECT_EQ(DecideNextRun(Previous(RunOutcome::kDatabaseFailed), StatusAt("Failed", 1), 1, "c2",
+                          kPolicy, kNow)
+                .when,
+            When::kNow);
+  // A rotated password does not re-run a migration that is finished.
   EXPECT_EQ(
       DecideNextRun(Previous(RunOutcome::kDone), StatusAt("Done", 1), 1, "c2", kPolicy, kNow).when,
-      When::kNow);
+      When::kNever);
 }
 
 TEST(RerunPolicy, ReplicationLeftRunningIsRefreshedAfterTheInterval) {
