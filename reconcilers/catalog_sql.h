@@ -62,12 +62,26 @@ SELECT n.nspname, c.relname, c.relkind::text, c.relispartition,
                   WHERE c.oid = ANY (e.extconfig)), ''),
        CASE WHEN c.relkind = 'r' THEN pg_catalog.pg_table_size(c.oid) ELSE 0 END,
        greatest(c.reltuples, 0)::bigint,
-       pg_catalog.pg_has_role(c.relowner, 'USAGE')
+       pg_catalog.pg_has_role(c.relowner, 'USAGE'),
+       coalesce((SELECT pn.nspname FROM pg_catalog.pg_inherits i
+                   JOIN pg_catalog.pg_class p ON p.oid = i.inhparent
+                   JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace
+                  WHERE i.inhrelid = c.oid AND c.relispartition), ''),
+       coalesce((SELECT p.relname::text FROM pg_catalog.pg_inherits i
+                   JOIN pg_catalog.pg_class p ON p.oid = i.inhparent
+                  WHERE i.inhrelid = c.oid AND c.relispartition), '')
   FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
  WHERE c.relkind IN ('r', 'p')
    AND n.nspname NOT IN ('pg_catalog', 'information_schema')
    AND n.nspname NOT LIKE 'pg\_toast%' AND n.nspname NOT LIKE 'pg\_temp%'
    AND n.nspname <> '_pgferry'
+   -- Tables an extension created and does not list as configuration: CREATE EXTENSION makes
+   -- them on the destination, and pg_dump leaves their rows out too.
+   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_extension e
+                     ON d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass
+                    AND d.refobjid = e.oid
+                    WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+                      AND d.objid = c.oid AND d.deptype = 'e' AND NOT c.oid = ANY (e.extconfig))
  ORDER BY 1, 2
 )sql";
 

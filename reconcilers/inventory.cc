@@ -101,6 +101,8 @@ Result<DatabaseInventory> InspectDatabase(pg::Session& s) {
     t.bytes = tables.GetInt(i, 6);
     t.estimated_rows = tables.GetInt(i, 7);
     t.owned_by_user = tables.GetBool(i, 8);
+    t.parent_schema = tables.Get(i, 9);
+    t.parent_name = tables.Get(i, 10);
     inv.tables.push_back(std::move(t));
   }
   ASSIGN_OR_RETURN(auto priv, s.Query(sql::kDatabasePrivileges));

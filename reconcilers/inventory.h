@@ -76,6 +76,8 @@ struct TableInfo {
   int64_t bytes = 0;             // pg_table_size, for ordering copies
   int64_t estimated_rows = 0;
   bool owned_by_user = false;    // the connected role owns it (or is a member of the owner)
+  std::string parent_schema;     // a partition's direct parent (partitioned table), else ""
+  std::string parent_name;
   std::string Qualified() const { return schema + "." + name; }
 };
 

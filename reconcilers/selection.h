@@ -20,8 +20,11 @@ struct DatabaseSelection {
 DatabaseSelection SelectDatabases(const api::MigrationSpec& spec, const ServerInventory& source);
 
 // The tables of `db` to copy/publish: spec.tables include/exclude (already validated), and
-// extension configuration tables only when replicateExtensionTables. Partitions are dropped
-// when their root is selected: the root carries their rows (publish_via_partition_root).
+// extension configuration tables only when replicateExtensionTables. Naming a partitioned
+// table names its partitions too. Partitions are dropped when a partitioned table above them is
+// kept: it carries their rows (publish_via_partition_root). A partitioned table with a partition
+// left out (excluded, or not included) is replaced by the partitions that are selected, so a
+// partition named alone is copied and published on its own.
 std::vector<TableInfo> SelectTables(const api::MigrationSpec& spec, const std::string& db,
                                     const std::vector<TableInfo>& tables);
 
