@@ -60,6 +60,16 @@ std::string RoleSettingValue(pg::Session& s, const std::string& key, const std::
   return out.empty() ? "''" : out;
 }
 
+void RecordRole(std::vector<api::RoleStatus>* roles, const api::RoleStatus& outcome) {
+  for (auto& r : *roles) {
+    if (r.rolname != outcome.rolname) continue;
+    // A role this migration created earlier is found on the destination now: still "created".
+    if (!(r.status == "created" && outcome.status == "exists")) r = outcome;
+    return;
+  }
+  roles->push_back(outcome);
+}
+
 Status RoleMigration::Run(pg::Session& src, pg::Session& dst) {
   ASSIGN_OR_RETURN(auto roles, src.Query(sql::kSourceRoles));
   ASSIGN_OR_RETURN(auto existing_rows, dst.Query(sql::kRoleNames));
@@ -114,7 +124,7 @@ Status RoleMigration::Run(pg::Session& src, pg::Session& dst) {
       }
     }
     std::lock_guard<std::recursive_mutex> lock(e_.mu_);
-    e_.status_->roles.push_back(rs);
+    RecordRole(&e_.status_->roles, rs);
   }
 
   // Memberships (aiven-db-migrate leaves these out): granted when both ends exist now.

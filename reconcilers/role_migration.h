@@ -19,6 +19,11 @@ class RoleMigration {
   MigrationEngine& e_;
 };
 
+// Puts one role's outcome into the status list: replaces the entry a previous run left for that
+// role (a status continued from an earlier run holds every role already), except that a role
+// reported "created" stays "created" when a rerun finds it existing. Appends new roles.
+void RecordRole(std::vector<api::RoleStatus>* roles, const api::RoleStatus& outcome);
+
 // "key=value" from rolconfig as the right-hand side of ALTER ROLE ... SET key = ..., with list
 // settings (search_path and friends) split into separately quoted elements.
 std::string RoleSettingValue(pg::Session& s, const std::string& key, const std::string& value);
