@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "operator/pg/sqlstate.h"
+#include "reconcilers/aiven_extras.h"
 #include "reconcilers/engine_sql.h"
 #include "reconcilers/migration_engine.h"
 #include "reconcilers/names.h"
@@ -38,13 +39,13 @@ Status MigrationEngine::Cleanup(std::vector<std::string>* report) {
       auto s = conn.Connect(options_.endpoints.destination.WithDatabase(db));
       if (!s.ok()) continue;
       pg::Session& d = **s;
-      auto subs = d.Query(sql::kSubscriptionsWithPrefix, {prefix});
+      // Subscriptions made through aiven_extras belong to its superuser: drop them through it.
+      auto extras = aiven_extras::UseAivenExtras(d, true);
+      bool use_extras = extras.ok() && *extras;
+      auto subs = aiven_extras::ListSubscriptions(d, use_extras, prefix);
       if (subs.ok()) {
-        for (size_t i = 0; i < subs->size(); ++i) {
-          std::string name = subs->Get(i, 0), q = d.QuoteIdent(name);
-          Status st = d.Exec("ALTER SUBSCRIPTION " + q + " DISABLE");
-          if (st.ok()) st = d.Exec("ALTER SUBSCRIPTION " + q + " SET (slot_name = NONE)");
-          if (st.ok()) st = d.Exec("DROP SUBSCRIPTION " + q);
+        for (const auto& name : *subs) {
+          Status st = aiven_extras::DropSubscription(d, use_extras, name);
           if (st.ok()) {
             report->push_back("dropped subscription " + name + " in destination database \"" + db + "\"");
             detached_slots.push_back(name);

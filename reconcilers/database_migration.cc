@@ -7,6 +7,7 @@
 
 #include "operator/pg/dump_restore.h"
 #include "operator/pg/sqlstate.h"
+#include "reconcilers/aiven_extras.h"
 #include "reconcilers/engine_sql.h"
 #include "reconcilers/names.h"
 
@@ -163,7 +164,13 @@ Status DatabaseMigration::LoadState() {
   RETURN_IF_ERROR(created.Prefixed("create _pgferry.state"));
   ASSIGN_OR_RETURN(auto rows, dst_->Query(sql::kReadState, {e_.options_.migration_id}));
   state_.clear();
-  for (size_t i = 0; i < rows.size(); ++i) state_[rows.Get(i, 0)] = rows.Get(i, 1);
+  int64_t rows_recorded = 0;  // table marks hold the rows copied: a rerun reports the total
+  for (size_t i = 0; i < rows.size(); ++i) {
+    state_[rows.Get(i, 0)] = rows.Get(i, 1);
+    if (StartsWith(rows.Get(i, 0), "table:"))
+      rows_recorded += std::strtoll(rows.Get(i, 1).c_str(), nullptr, 10);
+  }
+  SetDb([&](api::DatabaseStatus& d) { d.rowsCopied = rows_recorded; });
   return Status::Ok();
 }
 
@@ -212,6 +219,9 @@ Status DatabaseMigration::RestoreSection(const std::string& section) {
 Status DatabaseMigration::CheckTablesEmpty() {
   for (const auto& t : plan_.tables) {
     if (state_.count(TableKey(t))) continue;
+    // An extension's configuration table starts with the rows CREATE EXTENSION put there; the
+    // copy replaces them with the source's.
+    if (!t.extension.empty()) continue;
     auto r = dst_->Query("SELECT EXISTS (SELECT 1 FROM " + Qualified(*dst_, t) + ")");
     if (!r.ok()) return r.status().Prefixed("destination table " + t.Qualified());
     if (r->GetBool(0, 0))
@@ -355,15 +365,12 @@ Status DatabaseMigration::CreatePublication() {
   pg::Session& s = **src;
   ASSIGN_OR_RETURN(auto exists, s.Query(sql::kPublicationExists, {name_}));
   if (exists.GetBool(0, 0)) return Status::Ok();
-  std::string stmt = "CREATE PUBLICATION " + s.QuoteIdent(name_);
-  if (plan_.all_tables && e_.probe_.source.is_superuser) {
-    stmt += " FOR ALL TABLES";
-  } else if (!plan_.tables.empty()) {
-    std::string list;
-    for (const auto& t : plan_.tables) list += (list.empty() ? "" : ", ") + Qualified(s, t);
-    stmt += " FOR TABLE " + list;
-  }
-  return s.Exec(stmt + " WITH (publish_via_partition_root = true)").Prefixed("create publication");
+  ASSIGN_OR_RETURN(bool extras, aiven_extras::UseAivenExtras(s, false));
+  std::vector<aiven_extras::TableRef> tables;
+  for (const auto& t : plan_.tables) tables.push_back({t.schema, t.name});
+  bool all = plan_.all_tables && (e_.probe_.source.is_superuser || extras);
+  return aiven_extras::CreatePublication(s, extras, name_, all ? nullptr : &tables)
+      .Prefixed(extras ? "create publication (aiven_extras)" : "create publication");
 }
 
 Result<std::string> DatabaseMigration::CreateSlotAndExportSnapshot(std::unique_ptr<pg::Session>* holder) {
@@ -382,10 +389,8 @@ Status DatabaseMigration::CreateSubscription() {
   ASSIGN_OR_RETURN(auto sub, dst_->Query(sql::kSubscription, {name_}));
   if (!sub.empty()) return Status::Ok();
   std::string conninfo = src_params_.ConninfoWithPassword();
-  Status st = dst_->Exec("CREATE SUBSCRIPTION " + dst_->QuoteIdent(name_) + " CONNECTION " +
-                         dst_->QuoteLiteral(conninfo) + " PUBLICATION " + dst_->QuoteIdent(name_) +
-                         " WITH (create_slot = false, slot_name = " + dst_->QuoteLiteral(name_) +
-                         ", copy_data = false, enabled = true)");
+  ASSIGN_OR_RETURN(bool extras, aiven_extras::UseAivenExtras(*dst_, true));
+  Status st = aiven_extras::CreateSubscription(*dst_, extras, name_, conninfo, name_, name_);
   return Status(st.code(), pg::MaskSecret(st.message(), src_params_.password))
       .WithDetail(st.detail());
 }
@@ -394,10 +399,8 @@ Status DatabaseMigration::DropReplicationObjects() {
   if (dst_) {
     ASSIGN_OR_RETURN(auto sub, dst_->Query(sql::kSubscription, {name_}));
     if (!sub.empty()) {
-      std::string q = dst_->QuoteIdent(name_);
-      RETURN_IF_ERROR(dst_->Exec("ALTER SUBSCRIPTION " + q + " DISABLE"));
-      RETURN_IF_ERROR(dst_->Exec("ALTER SUBSCRIPTION " + q + " SET (slot_name = NONE)"));
-      RETURN_IF_ERROR(dst_->Exec("DROP SUBSCRIPTION " + q));
+      ASSIGN_OR_RETURN(bool extras, aiven_extras::UseAivenExtras(*dst_, true));
+      RETURN_IF_ERROR(aiven_extras::DropSubscription(*dst_, extras, name_));
     }
   }
   auto src = e_.options_.connector->Connect(src_params_);

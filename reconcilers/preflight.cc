@@ -96,9 +96,10 @@ std::vector<std::string> ReplicationBlockers(const PreflightInput& in, const Dat
                   "(max_logical_replication_workers=" +
                   std::to_string(dst.max_logical_replication_workers) + ")");
   const bool extras = db.source && db.source->has_aiven_extras;
-  if (!src.can_replicate && !extras)
-    why.push_back("source user \"" + src.user + "\" has neither REPLICATION nor superuser, and "
-                  "aiven_extras is not installed in the database");
+  // aiven_extras creates publications and subscriptions, not slots: REPLICATION is needed anyway.
+  if (!src.can_replicate)
+    why.push_back("source user \"" + src.user + "\" has neither REPLICATION nor superuser, "
+                  "needed for the replication slot (also with aiven_extras)");
   if (!src.is_superuser && !extras) {
     std::vector<std::string> not_owned;
     for (const auto& t : tables)

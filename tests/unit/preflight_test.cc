@@ -581,8 +581,8 @@ TEST_F(PreflightTest, BlockerNoReplicationPrivilege) {
   in_.source.can_replicate = false;
   in_.databases = {Probe("app")};  // owns its tables, may CREATE on the database
   EXPECT_THAT(Blockers(), ElementsAre("source user \"src_admin\" has neither REPLICATION nor "
-                                      "superuser, and aiven_extras is not installed in the "
-                                      "database"));
+                                      "superuser, needed for the replication slot (also with "
+                                      "aiven_extras)"));
 }
 
 TEST_F(PreflightTest, BlockerNoCreateOnTheSourceDatabase) {
@@ -629,8 +629,8 @@ TEST_F(PreflightTest, SuperuserNeedsNeitherOwnershipNorCreate) {
 }
 
 TEST_F(PreflightTest, AivenExtrasOnTheSourceReplacesPrivileges) {
-  in_.source.is_superuser = false;
-  in_.source.can_replicate = false;
+  in_.source.is_superuser = false;  // REPLICATION stays: the slot needs it
+  in_.source.can_replicate = true;
   in_.destination.is_superuser = false;
   in_.destination.can_create_subscription = false;
   TableInfo t = Table("public", "orders");
@@ -640,6 +640,8 @@ TEST_F(PreflightTest, AivenExtrasOnTheSourceReplacesPrivileges) {
   in_.databases[0].source->has_aiven_extras = true;
   // The schema restore carries aiven_extras over to the destination database.
   EXPECT_THAT(Blockers(), IsEmpty());
+  in_.source.can_replicate = false;
+  EXPECT_THAT(Blockers(), ElementsAre(::testing::HasSubstr("neither REPLICATION nor superuser")));
 }
 
 TEST_F(PreflightTest, BlockerCannotCreateSubscriptionsOnPg15) {
