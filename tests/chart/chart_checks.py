@@ -6,7 +6,7 @@ Every check prints one line, "PASS: what" or "FAIL: what: why"; chart_test.sh co
 The exit status is 0 unless the command line is wrong (2), so one failed check never hides the
 others. Needs only the Python standard library and PyYAML (Debian: python3-yaml).
 
-  chart_checks.py render RENDERED --release-namespace NS --expected-calls FILE
+  chart_checks.py render RENDERED --release-namespace NS --expected-calls FILE [--expected-calls FILE2]
                   [--watch a,b] [--leader yes|no] [--service-monitor yes|no] [--crd yes|no]
                   [--replicas N] [--log-level L] [--max-concurrent N] [--image IMAGE] [--repo DIR]
   chart_checks.py schema SCHEMA.json VALUES.yaml [OVERRIDE.yaml] [--expect invalid]
@@ -52,7 +52,7 @@ def load_docs(path):
 
 
 def read_calls(path):
-    """The expected-api-calls format: `verb group resource[/subresource]`, # comments."""
+    """The observed-api-calls.txt format: `verb group resource[/subresource]`, # comments."""
     calls = set()
     with open(path) as f:
         for n, line in enumerate(f, 1):
@@ -280,7 +280,7 @@ def check_rbac(docs, a, expected, sa_name):
         report(not has_leases, "no leader election: no lease rules anywhere",
                fmt_calls({c for c in all_grants if c[2] == "leases"}))
     want = expected if leader else watch_calls
-    report(all_grants == want, "all RBAC together grants exactly expected-api-calls.txt%s"
+    report(all_grants == want, "all RBAC together grants exactly the expected calls%s"
            % ("" if leader else " minus leases"),
            "missing %s; extra %s" % (fmt_calls(want - all_grants), fmt_calls(all_grants - want)))
 
@@ -317,7 +317,7 @@ def check_crd(docs, a):
 
 
 def check_render(a):
-    expected = read_calls(a.expected_calls)
+    expected = set().union(*(read_calls(f) for f in a.expected_calls))
     try:
         docs = load_docs(a.rendered)
     except yaml.YAMLError as e:
@@ -582,7 +582,8 @@ def main():
     r = sub.add_parser("render")
     r.add_argument("rendered")
     r.add_argument("--release-namespace", required=True)
-    r.add_argument("--expected-calls", required=True)
+    r.add_argument("--expected-calls", required=True, action="append",
+                   help="a calls file; several are joined")
     r.add_argument("--watch", default="")
     r.add_argument("--leader", choices=["yes", "no"], default="yes")
     r.add_argument("--service-monitor", choices=["yes", "no"], default="no")

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Chart tests: renders charts/pgferry offline with chart-render (no helm binary on these machines)
 # with the default values and with every toggle flipped, and asserts the rendered objects:
-# operator arguments, restricted pod security, probes and ports, RBAC granting exactly
-# tests/chart/expected-api-calls.txt (Role vs ClusterRole, leases only with leader election),
+# operator arguments, restricted pod security, probes and ports, RBAC granting exactly the calls
+# the operator made in the end-to-end run (tests/chart/observed-api-calls.txt, written by
+# tests/e2e/e2e_operator_migration_test.cc) plus tests/chart/implied-api-calls.txt (Role vs
+# ClusterRole, leases only with leader election),
 # Service/ServiceMonitor, the CRD copy; validates values.schema.json both ways, the manifests in
 # examples/ against the CRD (and pgferry's own loader with $PGFERRY_BIN), and runs the Argo CD
 # health check of docs/ under Lua when an interpreter is installed. Assertions: chart_checks.py.
@@ -20,7 +22,7 @@ repo=${PGFERRY_SOURCE_DIR:-$(git -C "$here" rev-parse --show-toplevel 2>/dev/nul
 chart="$repo/charts/pgferry"
 render=${CHART_RENDER:-"$repo/../shared/tools/chart-render/chart-render"}
 checks="$here/chart_checks.py"
-calls="$here/expected-api-calls.txt"
+calls=(--expected-calls "$here/observed-api-calls.txt" --expected-calls "$here/implied-api-calls.txt")
 ns=pgferry-system
 
 passed=0
@@ -102,7 +104,7 @@ run_checks crd "crd-copy" "$repo"
 
 # --- defaults -----------------------------------------------------------------------------------
 if render default ""; then
-  run_checks default render "$tmp/default.yaml" --release-namespace "$ns" --expected-calls "$calls" \
+  run_checks default render "$tmp/default.yaml" --release-namespace "$ns" "${calls[@]}" \
     --repo "$repo" --leader yes --crd yes --service-monitor no --replicas 1 \
     --image "ghcr.io/pgferry/pgferry:$project_version"
 fi
@@ -121,7 +123,7 @@ podAnnotations: {example.com/team: data}
 imagePullSecrets: [{name: registry}]
 EOF
 if render flipped "$tmp/flipped-values.yaml"; then
-  run_checks flipped render "$tmp/flipped.yaml" --release-namespace "$ns" --expected-calls "$calls" \
+  run_checks flipped render "$tmp/flipped.yaml" --release-namespace "$ns" "${calls[@]}" \
     --repo "$repo" --watch team-a --leader no --crd no --service-monitor yes --replicas 1 \
     --log-level debug --max-concurrent 5 --image ghcr.io/pgferry/pgferry:0.2.0-rc1
 fi
@@ -140,7 +142,7 @@ watchNamespaces: [team-b, $ns]
 EOF
 if render two-namespaces "$tmp/two-namespaces-values.yaml"; then
   run_checks two-namespaces render "$tmp/two-namespaces.yaml" --release-namespace "$ns" \
-    --expected-calls "$calls" --repo "$repo" --watch "team-b,$ns" --leader yes --crd yes
+    "${calls[@]}" --repo "$repo" --watch "team-b,$ns" --leader yes --crd yes
 fi
 run_checks two-namespaces schema "$chart/values.schema.json" "$chart/values.yaml" "$tmp/two-namespaces-values.yaml"
 
@@ -150,7 +152,7 @@ replicaCount: 2
 leaderElection: {enabled: false}
 EOF
 if render replicas "$tmp/replicas-values.yaml"; then
-  run_checks replicas render "$tmp/replicas.yaml" --release-namespace "$ns" --expected-calls "$calls" \
+  run_checks replicas render "$tmp/replicas.yaml" --release-namespace "$ns" "${calls[@]}" \
     --repo "$repo" --leader yes --replicas 2
 fi
 run_checks replicas schema "$chart/values.schema.json" "$chart/values.yaml" "$tmp/replicas-values.yaml"
@@ -182,12 +184,24 @@ EOF
 cp -r "$chart" "$tmp/widened"
 sed -i 's/verbs: \[get, list, watch\]/verbs: [get, list, watch, delete]/' "$tmp/widened/templates/_helpers.tpl"
 "$render" --name pgferry --namespace "$ns" "$tmp/widened" >"$tmp/widened.yaml" 2>/dev/null &&
-  "$python" "$checks" render "$tmp/widened.yaml" --release-namespace "$ns" --expected-calls "$calls" \
+  "$python" "$checks" render "$tmp/widened.yaml" --release-namespace "$ns" "${calls[@]}" \
     --repo "$repo" >"$tmp/widened.out" 2>&1
 if grep -q '^FAIL: .*extra delete core secrets' "$tmp/widened.out"; then
   pass "[self-test] a chart granting delete on secrets fails the RBAC checks"
 else
   fail "[self-test] a chart granting delete on secrets fails the RBAC checks"
+fi
+
+# ... and a narrowed one: an observed call (patch core events) no longer granted.
+cp -r "$chart" "$tmp/narrowed"
+sed -i 's/verbs: \[create, patch\]/verbs: [create]/' "$tmp/narrowed/templates/_helpers.tpl"
+"$render" --name pgferry --namespace "$ns" "$tmp/narrowed" >"$tmp/narrowed.yaml" 2>/dev/null &&
+  "$python" "$checks" render "$tmp/narrowed.yaml" --release-namespace "$ns" "${calls[@]}" \
+    --repo "$repo" >"$tmp/narrowed.out" 2>&1
+if grep -q '^FAIL: .*missing patch core events' "$tmp/narrowed.out"; then
+  pass "[self-test] a chart not granting an observed call (patch events) fails the RBAC checks"
+else
+  fail "[self-test] a chart not granting an observed call (patch events) fails the RBAC checks"
 fi
 
 # --- examples/ against the CRD -------------------------------------------------------------------

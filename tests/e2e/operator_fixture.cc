@@ -158,4 +158,27 @@ std::vector<std::string> OperatorTest::ObservedApiCalls() const {
   return {calls.begin(), calls.end()};
 }
 
+std::string OperatorTest::ChartRbacMisses(const std::string& calls_file,
+                                          const std::string& values_yaml) {
+  const char* env = getenv("CHART_RENDER");
+  std::string render =
+      env && *env ? env : SourceDir() + "/../shared/tools/chart-render/chart-render";
+  if (access(render.c_str(), X_OK) != 0) return "no chart-render at " + render;
+  std::vector<std::string> argv = {render, "--check", "--name", "pgferry", "--namespace",
+                                   "pgferry-system"};
+  if (!values_yaml.empty()) {
+    WriteFile(Scratch("chart-values.yaml"), values_yaml);
+    argv.insert(argv.end(), {"-f", Scratch("chart-values.yaml")});
+  }
+  argv.push_back(SourceDir() + "/charts/pgferry");
+  CommandResult r = RunCommand(argv, dir_);
+  if (r.exit_code != 0) return "chart-render failed: " + r.all();
+  WriteFile(Scratch("chart.yaml"), r.out);
+  r = RunCommand({"python3", SourceDir() + "/tests/chart/chart_checks.py", "covers",
+                  Scratch("chart.yaml"), calls_file},
+                 dir_);
+  if (r.exit_code != 0 || r.out.rfind("PASS:", 0) != 0) return r.all();
+  return "";
+}
+
 }  // namespace pgferry::e2e

@@ -62,6 +62,10 @@ class OperatorTest : public KubeTest {
   // Distinct "verb group resource[/subresource]" lines of what pgferry (user agent pgferry*)
   // called, sorted.
   std::vector<std::string> ObservedApiCalls() const;
+  // Renders charts/pgferry with chart-render ($CHART_RENDER, else
+  // <source>/../shared/tools/chart-render/chart-render) and `values_yaml`, and returns what its
+  // RBAC does not grant of the calls in `calls_file` ("" when it grants them all), or the error.
+  std::string ChartRbacMisses(const std::string& calls_file, const std::string& values_yaml);
 
   std::string audit_path_;
   std::unique_ptr<testing::PgCluster> src_, dst_;

@@ -48,17 +48,17 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- if or .Values.leaderElection.enabled (gt (int .Values.replicaCount) 1) }}true{{ end }}
 {{- end }}
 
-{{/* What the operator does in each namespace it watches, and nothing more
-(tests/chart/expected-api-calls.txt lists the calls these rules must cover). */}}
+{{/* What the operator does in each namespace it watches, and nothing more: the calls an
+end-to-end run made (tests/chart/observed-api-calls.txt) plus tests/chart/implied-api-calls.txt. */}}
 {{- define "pgferry.watchRules" -}}
+# List-then-watch (an informer), and the cleanup finalizer written with an update.
 - apiGroups: [pgferry.io]
   resources: [pgmigrations]
-  verbs: [get, list, watch, update, patch]
+  verbs: [get, list, watch, update]
 - apiGroups: [pgferry.io]
   resources: [pgmigrations/status]
-  verbs: [get, update, patch]
-# Adding and removing the pgferry.io/cleanup finalizer; also lets the operator set
-# blockOwnerDeletion on the Secret it owns.
+  verbs: [update]
+# Lets the operator set blockOwnerDeletion on the role-passwords Secret it owns.
 - apiGroups: [pgferry.io]
   resources: [pgmigrations/finalizers]
   verbs: [update]
@@ -70,11 +70,9 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 # collector deletes it). RBAC cannot limit create to a name pattern.
 - apiGroups: [""]
   resources: [secrets]
-  verbs: [create, update, patch]
+  verbs: [create, update]
+# Events through the core API; a repeated event is patched (its count goes up).
 - apiGroups: [""]
-  resources: [events]
-  verbs: [create, patch]
-- apiGroups: [events.k8s.io]
   resources: [events]
   verbs: [create, patch]
 {{- end }}
