@@ -8,6 +8,8 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 
 extern char** environ;
 
@@ -63,7 +65,106 @@ int Wait(pid_t pid) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+// Runs one tool to completion, collecting its stdout and stderr.
+int RunTool(const std::string& bin, const std::vector<std::string>& args, const std::vector<std::string>& env,
+            std::string* out, std::string* err) {
+  int o[2], e[2];
+  if (pipe(o)) return -1;
+  if (pipe(e)) {
+    close(o[0]);
+    close(o[1]);
+    return -1;
+  }
+  pid_t pid = Spawn(bin, args, env, -1, o[1], e[1], {o[0], o[1], e[0], e[1]});
+  close(o[1]);
+  close(e[1]);
+  bool oopen = true, eopen = true;
+  char buf[8192];
+  while (pid > 0 && (oopen || eopen)) {
+    pollfd fds[2] = {{o[0], static_cast<short>(oopen ? POLLIN : 0), 0},
+                     {e[0], static_cast<short>(eopen ? POLLIN : 0), 0}};
+    if (poll(fds, 2, -1) < 0 && errno != EINTR) break;
+    if (oopen && fds[0].revents) {
+      ssize_t n = read(o[0], buf, sizeof buf);
+      if (n <= 0) oopen = false; else out->append(buf, n);
+    }
+    if (eopen && fds[1].revents) {
+      ssize_t n = read(e[0], buf, sizeof buf);
+      if (n <= 0) eopen = false; else err->append(buf, n);
+    }
+  }
+  close(o[0]);
+  close(e[0]);
+  return pid > 0 ? Wait(pid) : -1;
+}
+
 }  // namespace
+
+std::pair<uint32_t, uint32_t> TocCatalogId(const std::string& line) {
+  if (line.empty() || line[0] == ';') return {0, 0};
+  size_t semi = line.find(';');
+  if (semi == std::string::npos) return {0, 0};
+  std::istringstream in(line.substr(semi + 1));
+  long long classoid = -1, objoid = -1;
+  if (!(in >> classoid >> objoid) || classoid < 0 || objoid < 0) return {0, 0};
+  return {static_cast<uint32_t>(classoid), static_cast<uint32_t>(objoid)};
+}
+
+Result<DumpRestoreResult> DumpRestoreSkipping(const ConnParams& source,
+                                              const std::vector<std::string>& dump_args,
+                                              const ConnParams& destination,
+                                              const std::vector<std::string>& restore_args,
+                                              const std::set<std::pair<uint32_t, uint32_t>>& skip) {
+  std::string dir = PgToolsDir();
+  const char* tmp = std::getenv("TMPDIR");
+  std::string templ = std::string(tmp && *tmp ? tmp : "/tmp") + "/pgferry-restore-XXXXXX";
+  std::vector<char> path(templ.begin(), templ.end());
+  path.push_back('\0');
+  if (!mkdtemp(path.data())) return Internal("cannot create a temporary folder in " + templ);
+  std::string work(path.data());
+  std::string archive = work + "/section.dump", list = work + "/section.list";
+  auto cleanup = [&]() {
+    unlink(archive.c_str());
+    unlink(list.c_str());
+    rmdir(work.c_str());
+  };
+  DumpRestoreResult r;
+  std::string ignored;
+  std::vector<std::string> dargs = dump_args;
+  dargs.push_back("--file=" + archive);
+  dargs.push_back("--dbname=" + ConninfoNoPassword(source));
+  r.dump_exit = RunTool(dir + "/pg_dump", dargs, EnvWith(source), &ignored, &r.dump_stderr);
+  r.dump_stderr = MaskSecret(MaskSecret(r.dump_stderr, source.password), destination.password);
+  if (r.dump_exit != 0) {
+    cleanup();
+    return r;
+  }
+  std::string toc, toc_err;
+  int list_exit = RunTool(dir + "/pg_restore", {"--list", archive}, EnvWith(destination), &toc, &toc_err);
+  if (list_exit != 0) {
+    cleanup();
+    return Internal("pg_restore --list failed: " + toc_err.substr(0, 500));
+  }
+  {
+    std::ofstream lf(list);
+    std::istringstream in(toc);
+    std::string line;
+    while (std::getline(in, line))
+      if (!skip.count(TocCatalogId(line))) lf << line << '\n';
+    if (!lf) {
+      cleanup();
+      return Internal("cannot write " + list);
+    }
+  }
+  std::vector<std::string> rargs = restore_args;
+  rargs.push_back("--use-list=" + list);
+  rargs.push_back("--dbname=" + ConninfoNoPassword(destination));
+  rargs.push_back(archive);
+  r.restore_exit = RunTool(dir + "/pg_restore", rargs, EnvWith(destination), &ignored, &r.restore_stderr);
+  r.restore_stderr = MaskSecret(MaskSecret(r.restore_stderr, source.password), destination.password);
+  cleanup();
+  return r;
+}
 
 std::string PgToolsDir() {
   if (const char* d = std::getenv("PGFERRY_PG_BIN")) return d;

@@ -3,6 +3,7 @@
 #include <libpq-fe.h>
 #include <poll.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 
@@ -136,6 +137,10 @@ class LibpqSession : public Session {
   int ServerVersion() const override { return PQserverVersion(conn_.get()); }
   const ConnParams& params() const override { return params_; }
 
+  Result<int64_t> RelayTo(const std::string& copy_out_sql, LibpqSession& to,
+                          const std::string& copy_in_sql,
+                          const std::function<void(int64_t)>& on_progress);
+
  private:
   Status ConnectionLost() {
     return Unavailable("connection to " + params_.Endpoint() + " lost: " +
@@ -182,7 +187,161 @@ class LibpqSession : public Session {
   ConnParams params_;
 };
 
+// The relay keeps at most this many bytes queued in the destination's libpq output buffer
+// (plus one row): beyond it, reading from the source waits until the destination drains.
+constexpr int64_t kMaxUnflushed = 1 << 20;
+
+Result<int64_t> LibpqSession::RelayTo(const std::string& copy_out_sql, LibpqSession& to,
+                                      const std::string& copy_in_sql,
+                                      const std::function<void(int64_t)>& on_progress) {
+  PGconn* src = conn_.get();
+  PGconn* dst = to.conn_.get();
+  {
+    ResultPtr res(PQexec(dst, copy_in_sql.c_str()));
+    RETURN_IF_ERROR(to.Check(res.get(), {PGRES_COPY_IN}));
+  }
+  {
+    ResultPtr res(PQexec(src, copy_out_sql.c_str()));
+    Status st = Check(res.get(), {PGRES_COPY_OUT});
+    if (!st.ok()) {
+      (void)to.EndCopyIn(st.message());
+      return st;
+    }
+  }
+  // The destination result that explains a failed put (the server's error), else "lost".
+  auto dst_error = [&]() -> Status {
+    ResultPtr res(PQgetResult(dst));
+    Status st = res ? to.Check(res.get(), {}) : to.ConnectionLost();
+    if (st.ok() || PQstatus(dst) == CONNECTION_BAD) st = to.ConnectionLost();
+    to.DrainResults();
+    return st;
+  };
+  // Stops the source's COPY after a destination failure: cancel, then read what is left.
+  auto abandon_source = [&]() {
+    if (PGcancel* c = PQgetCancel(src)) {
+      char errbuf[256];
+      (void)PQcancel(c, errbuf, sizeof errbuf);
+      PQfreeCancel(c);
+    }
+    char* buf = nullptr;
+    while (PQgetCopyData(src, &buf, 0) > 0) PQfreemem(buf);
+    DrainResults();
+  };
+
+  if (PQsetnonblocking(dst, 1) != 0) {
+    abandon_source();
+    (void)to.EndCopyIn(std::string("cannot switch to non-blocking mode"));
+    return to.ConnectionLost();
+  }
+  char* pending = nullptr;
+  int pending_len = 0;
+  bool src_done = false;
+  int64_t bytes = 0, unflushed = 0, last_progress = 0;
+  Status failure;
+  bool dst_failed = false;
+  while (failure.ok()) {
+    // Move rows until one side would block.
+    for (bool moved = true; moved && failure.ok();) {
+      moved = false;
+      if (!pending && !src_done && unflushed < kMaxUnflushed) {
+        int n = PQgetCopyData(src, &pending, 1);
+        if (n > 0) {
+          pending_len = n;
+          moved = true;
+        } else if (n == -1) {
+          pending = nullptr;
+          src_done = true;
+        } else if (n == -2) {
+          pending = nullptr;
+          failure = ConnectionLost();
+        } else {
+          pending = nullptr;  // n == 0: no whole row buffered yet
+        }
+      }
+      if (pending) {
+        int r = PQputCopyData(dst, pending, pending_len);
+        if (r == 1) {
+          bytes += pending_len;
+          unflushed += pending_len;
+          PQfreemem(pending);
+          pending = nullptr;
+          moved = true;
+          if (on_progress && bytes - last_progress >= (1 << 20)) {
+            on_progress(bytes);
+            last_progress = bytes;
+          }
+        } else if (r < 0) {
+          failure = dst_error();
+          dst_failed = true;
+        }  // r == 0: no room; wait for the socket below
+      }
+    }
+    if (!failure.ok()) break;
+    if (unflushed > 0) {
+      int f = PQflush(dst);
+      if (f == 0) {
+        unflushed = 0;
+      } else if (f < 0) {
+        failure = dst_error();
+        dst_failed = true;
+        break;
+      }
+    }
+    if (src_done && !pending && unflushed == 0) break;
+    bool want_src = !pending && !src_done && unflushed < kMaxUnflushed;
+    bool want_dst_write = pending || unflushed > 0;
+    // The destination is also watched for input: an error it sends mid-COPY ends the relay at
+    // the next put instead of after the whole table.
+    pollfd fds[2] = {{PQsocket(src), static_cast<short>(want_src ? POLLIN : 0), 0},
+                     {PQsocket(dst), static_cast<short>(POLLIN | (want_dst_write ? POLLOUT : 0)), 0}};
+    if (poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      failure = Unavailable("poll failed during COPY");
+      break;
+    }
+    if (fds[0].revents && PQconsumeInput(src) == 0) failure = ConnectionLost();
+    if ((fds[1].revents & (POLLIN | POLLHUP | POLLERR)) && PQconsumeInput(dst) == 0) {
+      failure = to.ConnectionLost();
+      dst_failed = true;
+    }
+  }
+  if (pending) PQfreemem(pending);
+  (void)PQsetnonblocking(dst, 0);  // flushes whatever is left, blocking
+  if (!failure.ok()) {
+    if (dst_failed) {
+      abandon_source();
+    } else {
+      ResultPtr res(PQgetResult(src));
+      if (res) {
+        Status why = Check(res.get(), {});
+        if (!why.ok() && PQstatus(src) != CONNECTION_BAD) failure = why;
+      }
+      DrainResults();
+      (void)to.EndCopyIn(failure.message());
+    }
+    return failure;
+  }
+  ResultPtr end(PQgetResult(src));
+  Status src_st = Check(end.get(), {PGRES_COMMAND_OK});
+  DrainResults();
+  if (!src_st.ok()) {
+    (void)to.EndCopyIn(src_st.message());
+    return src_st;
+  }
+  if (on_progress) on_progress(bytes);
+  return to.EndCopyIn(std::nullopt);
+}
+
 }  // namespace
+
+std::optional<Result<int64_t>> RelayCopyAsync(Session& from, const std::string& copy_out_sql,
+                                              Session& to, const std::string& copy_in_sql,
+                                              const std::function<void(int64_t)>& on_progress) {
+  auto* a = dynamic_cast<LibpqSession*>(&from);
+  auto* b = dynamic_cast<LibpqSession*>(&to);
+  if (!a || !b || a == b) return std::nullopt;
+  return a->RelayTo(copy_out_sql, *b, copy_in_sql, on_progress);
+}
 
 Result<std::unique_ptr<Session>> LibpqConnector::Connect(const ConnParams& params) {
   auto kw = params.Keywords();

@@ -6,7 +6,10 @@
 // One thread at a time per session; separate sessions may be used from separate threads.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <optional>
+#include <string>
 
 #include "operator/pg/session.h"
 
@@ -19,5 +22,15 @@ class LibpqConnector : public Connector {
 
 // libpq's version number, e.g. 150018.
 int LibpqVersion();
+
+// RelayCopy between two libpq sessions in libpq's asynchronous mode: rows are read from the
+// source with PQgetCopyData(async) while the destination, non-blocking, sends earlier ones, with
+// poll() on both sockets, so reading and writing overlap. At most about 1 MiB (plus one row) waits
+// in the destination's output buffer; past that the source is not read until it drains. A
+// destination error mid-COPY cancels the source's COPY. std::nullopt when either session is not a
+// libpq session (RelayCopy then uses the generic chunk-by-chunk path).
+std::optional<Result<int64_t>> RelayCopyAsync(Session& from, const std::string& copy_out_sql,
+                                              Session& to, const std::string& copy_in_sql,
+                                              const std::function<void(int64_t)>& on_progress);
 
 }  // namespace pgferry::pg

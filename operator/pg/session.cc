@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 
+#include "operator/pg/libpq_session.h"
+
 namespace pgferry::pg {
 
 const std::string& QueryResult::Get(size_t row, size_t col) const {
@@ -23,6 +25,7 @@ bool QueryResult::GetBool(size_t row, size_t col) const {
 Result<int64_t> RelayCopy(Session& from, const std::string& copy_out_sql, Session& to,
                           const std::string& copy_in_sql,
                           const std::function<void(int64_t)>& on_progress) {
+  if (auto fast = RelayCopyAsync(from, copy_out_sql, to, copy_in_sql, on_progress)) return *fast;
   RETURN_IF_ERROR(to.BeginCopyIn(copy_in_sql));
   int64_t bytes = 0;
   Status out = from.CopyOut(copy_out_sql, [&](std::string_view chunk) {

@@ -86,6 +86,9 @@ class Connector {
 
 // Streams a table from one session to another: COPY TO STDOUT on `from` relayed chunk by chunk
 // into COPY FROM STDIN on `to`, with no parsing and no intermediate file. Returns rows copied.
+// Between two libpq sessions it runs in libpq's async mode (RelayCopyAsync in libpq_session.h);
+// other Session implementations get the chunk-by-chunk path through CopyOut/PutCopyData.
+// `on_progress` gets the bytes relayed so far, about every MiB and once at the end.
 Result<int64_t> RelayCopy(Session& from, const std::string& copy_out_sql, Session& to,
                           const std::string& copy_in_sql,
                           const std::function<void(int64_t bytes)>& on_progress = {});

@@ -5,8 +5,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 
+#include "operator/pg/dump_restore.h"
 #include "operator/pg/libpq_session.h"
 #include "operator/pg/sqlstate.h"
 #include "tests/harness/pg_cluster.h"
@@ -112,6 +114,71 @@ TEST_F(PgSessionTest, RelayCopyStreamsRowsBetweenSessions) {
   EXPECT_EQ(server_->Scalar("postgres", "SELECT count(*) FROM relay_dst"), "20000");
   EXPECT_EQ(server_->Scalar("postgres", "SELECT md5(string_agg(t, ',' ORDER BY id)) FROM relay_dst"),
             server_->Scalar("postgres", "SELECT md5(string_agg(t, ',' ORDER BY id)) FROM relay_src"));
+}
+
+TEST_F(PgSessionTest, RelayCopyReportsADestinationErrorAndLeavesBothSessionsUsable) {
+  auto a = connector_.Connect(Params(PgCluster::kSuperuser, PgCluster::kSuperPassword));
+  auto b = connector_.Connect(Params(PgCluster::kSuperuser, PgCluster::kSuperPassword));
+  ASSERT_TRUE(a.ok() && b.ok());
+  // Enough rows that the duplicate arrives long before the source has sent everything.
+  ASSERT_TRUE((*a)->Exec("CREATE TABLE public.relay_dup_src AS SELECT g % 300000 AS id, repeat('x', 100) AS t "
+                         "FROM generate_series(1, 600000) g ORDER BY g; "
+                         "CREATE TABLE public.relay_dup_dst (id int PRIMARY KEY, t text)")
+                  .ok());
+  ASSERT_TRUE((*b)->Exec("BEGIN").ok());
+  int64_t progress_calls = 0;
+  auto rows = RelayCopy(**a, "COPY public.relay_dup_src TO STDOUT", **b, "COPY public.relay_dup_dst FROM STDIN",
+                        [&](int64_t) { ++progress_calls; });
+  ASSERT_FALSE(rows.ok());
+  EXPECT_NE(rows.status().message().find("duplicate key value"), std::string::npos) << rows.status().ToString();
+  EXPECT_TRUE((*b)->Exec("ROLLBACK").ok());
+  auto r = (*b)->Query("SELECT count(*) FROM public.relay_dup_dst");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->GetInt(0, 0), 0);
+  auto again = (*a)->Query("SELECT 1");
+  EXPECT_TRUE(again.ok()) << again.status().ToString();
+}
+
+TEST_F(PgSessionTest, RelayCopyOfASourceErrorAbortsTheDestinationCopy) {
+  auto a = connector_.Connect(Params(PgCluster::kSuperuser, PgCluster::kSuperPassword));
+  auto b = connector_.Connect(Params(PgCluster::kSuperuser, PgCluster::kSuperPassword));
+  ASSERT_TRUE(a.ok() && b.ok());
+  ASSERT_TRUE((*a)->Exec("CREATE TABLE public.relay_err_dst (v int)").ok());
+  // Division by zero half-way through the source's rows.
+  auto rows = RelayCopy(**a, "COPY (SELECT 100 / (50000 - g) FROM generate_series(1, 100000) g) TO STDOUT", **b,
+                        "COPY public.relay_err_dst FROM STDIN");
+  ASSERT_FALSE(rows.ok());
+  EXPECT_EQ(rows.status().message(), "division by zero");
+  EXPECT_EQ(server_->Scalar("postgres", "SELECT count(*) FROM relay_err_dst"), "0");
+  EXPECT_TRUE((*a)->Query("SELECT 1").ok());
+  EXPECT_TRUE((*b)->Query("SELECT 1").ok());
+}
+
+TEST_F(PgSessionTest, RelayCopyOfManyMegabytesCountsEveryRowAndReportsProgress) {
+  auto a = connector_.Connect(Params(PgCluster::kSuperuser, PgCluster::kSuperPassword));
+  auto b = connector_.Connect(Params(PgCluster::kSuperuser, PgCluster::kSuperPassword));
+  ASSERT_TRUE(a.ok() && b.ok());
+  ASSERT_TRUE((*a)->Exec("CREATE TABLE public.relay_big_src AS SELECT g AS id, repeat(md5(g::text), 8) AS t "
+                         "FROM generate_series(1, 200000) g; CREATE TABLE public.relay_big_dst (id int, t text)")
+                  .ok());
+  std::vector<int64_t> progress;
+  auto rows = RelayCopy(**a, "COPY public.relay_big_src TO STDOUT", **b, "COPY public.relay_big_dst FROM STDIN",
+                        [&](int64_t bytes) { progress.push_back(bytes); });
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  EXPECT_EQ(*rows, 200000);
+  ASSERT_GT(progress.size(), 10u);  // about 52 MB of text: a report per MiB
+  EXPECT_TRUE(std::is_sorted(progress.begin(), progress.end()));
+  EXPECT_EQ(server_->Scalar("postgres", "SELECT md5(string_agg(t, ',' ORDER BY id)) FROM relay_big_dst"),
+            server_->Scalar("postgres", "SELECT md5(string_agg(t, ',' ORDER BY id)) FROM relay_big_src"));
+}
+
+TEST(DumpToc, CatalogIdOfAListLine) {
+  EXPECT_EQ(TocCatalogId("3187; 2606 16400 CONSTRAINT public t t_pkey postgres"), std::make_pair(2606u, 16400u));
+  EXPECT_EQ(TocCatalogId("12; 1259 16390 INDEX public \"we; ird\" postgres"), std::make_pair(1259u, 16390u));
+  EXPECT_EQ(TocCatalogId(";; 1259 16390 INDEX commented out"), std::make_pair(0u, 0u));
+  EXPECT_EQ(TocCatalogId("; Archive created at 2026-11-28"), std::make_pair(0u, 0u));
+  EXPECT_EQ(TocCatalogId(""), std::make_pair(0u, 0u));
+  EXPECT_EQ(TocCatalogId("3300; 0 0 COMMENT - INDEX x postgres"), std::make_pair(0u, 0u));
 }
 
 // A listening socket that never accepts: TCP connects, the server never answers.
