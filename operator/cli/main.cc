@@ -28,7 +28,8 @@ const char kUsage[] =
     "  pgferry cleanup  -f FILE...\n"
     "  pgferry operator [--kubeconfig PATH] [--namespace NS] [--metrics-bind-address HOST:PORT]\n"
     "                   [--health-probe-bind-address HOST:PORT] [--leader-elect]\n"
-    "                   [--max-concurrent-migrations N]\n"
+    "                   [--leader-election-namespace NS] [--max-concurrent-migrations N]\n"
+    "                   [--log-level LEVEL] [tuning flags: pgferry operator --help]\n"
     "  pgferry version\n";
 
 }  // namespace

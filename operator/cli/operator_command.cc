@@ -11,6 +11,7 @@
 #include <ctime>
 #include <iostream>
 #include <mutex>
+#include <set>
 #include <sstream>
 
 #include "operator/cli/command_line.h"
@@ -94,17 +95,44 @@ bool ValidNamespace(const std::string& ns) {
   return true;
 }
 
-const char kOperatorUsage[] =
-    "usage: pgferry operator [--kubeconfig PATH] [--namespace NS[,NS2...]]\n"
-    "                        [--metrics-bind-address HOST:PORT] (default :8080, 0 = off)\n"
-    "                        [--health-probe-bind-address HOST:PORT] (default :8081)\n"
-    "                        [--leader-elect] [--leader-election-namespace NS]\n"
-    "                        [--max-concurrent-migrations N] (default 2)\n"
-    "                        [--log-level debug|info|warn|error] (default info)\n"
-    "tuning: --leader-election-lease-duration D (15s), --leader-election-renew-deadline D (10s),\n"
-    "        --leader-election-retry-period D (2s), --replication-refresh-interval D (15s),\n"
-    "        --failed-retry-interval D (60s), --cleanup-max-attempts N (5),\n"
-    "        --cleanup-timeout D (5m)\n";
+// Every flag `pgferry operator` accepts, in the order --help prints them. The parser takes its
+// flag names from this table, so the help text cannot miss one.
+struct FlagHelp {
+  const char* name;
+  const char* value;  // placeholder; nullptr for a switch
+  const char* help;
+};
+constexpr FlagHelp kOperatorFlags[] = {
+    {"kubeconfig", "PATH", "default: $KUBECONFIG, in-cluster, ~/.kube/config"},
+    {"namespace", "NS[,NS2...]", "watch only these namespaces (default: all)"},
+    {"metrics-bind-address", "HOST:PORT", "Prometheus /metrics (default :8080; 0 = off)"},
+    {"health-probe-bind-address", "HOST:PORT", "/healthz and /readyz (default :8081)"},
+    {"leader-elect", nullptr, "act only while holding a coordination.k8s.io Lease"},
+    {"leader-election-namespace", "NS", "the Lease's namespace ($POD_NAMESPACE, else default)"},
+    {"max-concurrent-migrations", "N", "migrations running long steps at once (default 2)"},
+    {"log-level", "LEVEL", "debug, info, warn or error (default info)"},
+    {"leader-election-lease-duration", "D", "how long a Lease is valid (default 15s)"},
+    {"leader-election-renew-deadline", "D", "leader steps down if not renewed within D (10s)"},
+    {"leader-election-retry-period", "D", "between tries to take or renew the Lease (2s)"},
+    {"replication-refresh-interval", "D", "re-read lag of a replicating migration (15s)"},
+    {"failed-retry-interval", "D", "retry a Failed migration after D (default 60s)"},
+    {"cleanup-max-attempts", "N", "cleanup tries on deletion before giving up (5)"},
+    {"cleanup-timeout", "D", "give up cleanup on deletion after D (5m)"},
+};
+
+std::string OperatorUsage() {
+  std::string out =
+      "usage: pgferry operator [FLAGS]\n"
+      "Runs the PgMigration operator until SIGTERM/SIGINT. D is a duration (500ms, 15s, 5m).\n"
+      "flags:\n";
+  for (const auto& f : kOperatorFlags) {
+    std::string left = std::string("  --") + f.name + (f.value ? std::string(" ") + f.value : "");
+    if (left.size() < 38) left.resize(38, ' ');
+    out += left + " " + f.help + "\n";
+  }
+  out += std::string("  -h, --help").append(26, ' ') + " print this help\n";
+  return out;
+}
 
 struct Parsed {
   controller::OperatorOptions options;
@@ -121,16 +149,9 @@ Status Parse(const std::vector<std::string>& raw, Parsed* out) {
       args.push_back(a);
     }
   }
-  ASSIGN_OR_RETURN(
-      CommandLine cl,
-      ParseCommandLine(
-          args,
-          {"kubeconfig", "namespace", "metrics-bind-address", "health-probe-bind-address",
-           "leader-election-namespace", "max-concurrent-migrations", "log-level",
-           "leader-election-lease-duration", "leader-election-renew-deadline",
-           "leader-election-retry-period", "replication-refresh-interval", "failed-retry-interval",
-           "cleanup-max-attempts", "cleanup-timeout"},
-          {"leader-elect"}, false));
+  std::set<std::string> value_flags, switch_flags;
+  for (const auto& f : kOperatorFlags) (f.value ? value_flags : switch_flags).insert(f.name);
+  ASSIGN_OR_RETURN(CommandLine cl, ParseCommandLine(args, value_flags, switch_flags, false));
   auto& o = out->options;
   out->kubeconfig = cl.Flag("kubeconfig");
   std::stringstream nss(cl.Flag("namespace"));
@@ -197,10 +218,16 @@ Status Parse(const std::vector<std::string>& raw, Parsed* out) {
 }  // namespace
 
 int RunOperator(const std::vector<std::string>& args) {
+  for (const auto& a : args) {
+    if (a == "--help" || a == "-h") {
+      std::cout << OperatorUsage();
+      return kExitOk;
+    }
+  }
   Parsed p;
   Status parsed = Parse(args, &p);
   if (!parsed.ok()) {
-    std::cerr << "pgferry operator: " << parsed.message() << "\n" << kOperatorUsage;
+    std::cerr << "pgferry operator: " << parsed.message() << "\n" << OperatorUsage();
     return kExitUsage;
   }
   const Level min = p.level;

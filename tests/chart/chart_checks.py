@@ -9,6 +9,7 @@ others. Needs only the Python standard library and PyYAML (Debian: python3-yaml)
   chart_checks.py render RENDERED --release-namespace NS --expected-calls FILE [--expected-calls FILE2]
                   [--watch a,b] [--leader yes|no] [--service-monitor yes|no] [--crd yes|no]
                   [--replicas N] [--log-level L] [--max-concurrent N] [--image IMAGE] [--repo DIR]
+                  [--extra-args "--a=1 --b=2"]
   chart_checks.py schema SCHEMA.json VALUES.yaml [OVERRIDE.yaml] [--expect invalid]
   chart_checks.py crd-copy REPO
   chart_checks.py examples REPO
@@ -351,6 +352,7 @@ def check_render(a):
         want_args.append("--leader-elect")
     if watch:
         want_args.append("--namespace=" + ",".join(watch))
+    want_args += [x for x in a.extra_args.split(" ") if x]
     report(c.get("args") == want_args, "operator arguments are %s" % " ".join(want_args),
            "got %s" % c.get("args"))
     strategy = get(spec, "strategy", "type")
@@ -592,6 +594,7 @@ def main():
     r.add_argument("--log-level", default="info")
     r.add_argument("--max-concurrent", type=int, default=2)
     r.add_argument("--image", default="")
+    r.add_argument("--extra-args", default="", help="values' extraArgs, space-separated")
     r.add_argument("--repo", default=".")
     s = sub.add_parser("schema")
     s.add_argument("schema")

@@ -121,13 +121,15 @@ maxConcurrentMigrations: 5
 image: {tag: 0.2.0-rc1, pullPolicy: Always}
 podAnnotations: {example.com/team: data}
 imagePullSecrets: [{name: registry}]
+extraArgs: [--cleanup-timeout=10m]
 EOF
 if render flipped "$tmp/flipped-values.yaml"; then
   run_checks flipped render "$tmp/flipped.yaml" --release-namespace "$ns" "${calls[@]}" \
     --repo "$repo" --watch team-a --leader no --crd no --service-monitor yes --replicas 1 \
-    --log-level debug --max-concurrent 5 --image ghcr.io/pgferry/pgferry:0.2.0-rc1
+    --log-level debug --max-concurrent 5 --image ghcr.io/pgferry/pgferry:0.2.0-rc1 \
+    --extra-args=--cleanup-timeout=10m
 fi
-for want in 'example.com/team: data' '- name: registry' 'imagePullPolicy: Always'; do
+for want in 'example.com/team: data' '- name: registry' 'imagePullPolicy: Always' '- "--cleanup-timeout=10m"'; do
   if grep -qF -- "$want" "$tmp/flipped.yaml"; then
     pass "[flipped] the Deployment has $want"
   else
@@ -178,6 +180,7 @@ leaderElection: {enabled: 1}
 serviceMonitor: {interval: soon}
 replicas: 2
 resources: {limit: {cpu: 1}}
+extraArgs: [cleanup-timeout=10m]
 EOF
 
 # --- the checks themselves catch a widened RBAC rule ----------------------------------------------
@@ -224,6 +227,37 @@ if [ -n "${PGFERRY_BIN:-}" ] && [ -x "$PGFERRY_BIN" ]; then
   done
 else
   echo "note: PGFERRY_BIN not set; examples not loaded by pgferry itself"
+fi
+
+# --- the operator's flags: --help, the user guide and the chart agree ----------------------------
+if [ -n "${PGFERRY_BIN:-}" ] && [ -x "$PGFERRY_BIN" ]; then
+  if "$PGFERRY_BIN" operator --help >"$tmp/operator-help.txt" 2>&1; then
+    pass "[flags] pgferry operator --help exits 0"
+  else
+    fail "[flags] pgferry operator --help exits 0 ($(head -n1 "$tmp/operator-help.txt"))"
+  fi
+  grep -o -- '--[a-z][a-z-]*' "$tmp/operator-help.txt" | grep -vx -- '--help' | sort -u >"$tmp/help-flags.txt"
+  sed -n '/^### Operator flags/,/^##/p' "$repo/docs/user-guide.md" |
+    grep -o -- '^| `--[a-z][a-z-]*' | sed 's/^| `//' | sort -u >"$tmp/doc-flags.txt"
+  missing=$(comm -23 "$tmp/help-flags.txt" "$tmp/doc-flags.txt" | tr '\n' ' ')
+  extra=$(comm -13 "$tmp/help-flags.txt" "$tmp/doc-flags.txt" | tr '\n' ' ')
+  if [ "$(wc -l <"$tmp/help-flags.txt")" -ge 10 ] && [ -z "$missing$extra" ]; then
+    pass "[flags] docs/user-guide.md lists exactly the $(wc -l <"$tmp/help-flags.txt") flags of pgferry operator --help"
+  else
+    fail "[flags] docs/user-guide.md lists exactly the flags of pgferry operator --help (not documented: $missing; not in --help: $extra)"
+  fi
+  for label in default flipped; do
+    [ -f "$tmp/$label.yaml" ] || continue
+    unknown=$(grep -o -- '^ *- "\?--[a-z][a-z-]*' "$tmp/$label.yaml" | sed 's/.*--/--/' | sort -u |
+      comm -23 - "$tmp/help-flags.txt" | tr '\n' ' ')
+    if [ -z "$unknown" ]; then
+      pass "[flags] every flag in the $label Deployment's args is in pgferry operator --help"
+    else
+      fail "[flags] every flag in the $label Deployment's args is in pgferry operator --help: $unknown"
+    fi
+  done
+else
+  echo "note: PGFERRY_BIN not set; operator flags not checked against --help"
 fi
 
 # --- docs/ ----------------------------------------------------------------------------------------
