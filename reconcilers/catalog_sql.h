@@ -81,7 +81,8 @@ SELECT n.nspname, c.relname, c.relkind::text, c.relispartition,
                      ON d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass
                     AND d.refobjid = e.oid
                     WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
-                      AND d.objid = c.oid AND d.deptype = 'e' AND NOT c.oid = ANY (e.extconfig))
+                      AND d.objid = c.oid AND d.deptype = 'e'
+                      AND NOT coalesce(c.oid = ANY (e.extconfig), false))
  ORDER BY 1, 2
 )sql";
 

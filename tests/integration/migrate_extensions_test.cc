@@ -1,0 +1,319 @@
+// `pgferry migrate` with extensions on real PostgreSQL 15 servers: replication by a
+// non-superuser through aiven_extras (a stand-in of ours, tests/harness/extensions, which records
+// every call), the replicateExtensionTables switch on an extension's configuration table, a
+// partition included alone, and what a rerun reports (rows copied, roles).
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include "operator/pg/libpq_session.h"
+#include "reconcilers/migration_engine.h"
+#include "tests/harness/migration_fixture.h"
+
+namespace pgferry::testing {
+namespace {
+
+using ::testing::Contains;
+using ::testing::HasSubstr;
+
+namespace fs = std::filesystem;
+
+// Copies the stand-in extensions into PostgreSQL's extension folder (idempotent).
+void InstallTestExtensions() {
+  CommandResult r = RunCommand({"pg_config", "--sharedir"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::string share = r.output.substr(0, r.output.find_last_not_of("\n ") + 1);
+  fs::path to = fs::path(share) / "extension";
+  fs::path from = fs::path(PGFERRY_SOURCE_DIR) / "tests" / "harness" / "extensions";
+  for (const auto& f : fs::directory_iterator(from)) {
+    std::string ext = f.path().extension().string();
+    if (ext != ".control" && ext != ".sql") continue;
+    std::error_code ec;
+    fs::copy_file(f.path(), to / f.path().filename(), fs::copy_options::overwrite_existing, ec);
+    ASSERT_FALSE(ec) << "installing " << f.path() << " into " << to << ": " << ec.message()
+                     << " (the integration tests install test extensions and run as root)";
+  }
+}
+
+class ExtensionsTest : public MigrationTest {
+ protected:
+  void SetUp() override { ASSERT_NO_FATAL_FAILURE(InstallTestExtensions()); }
+
+  // Per-table fingerprints without the stand-in's call log (it differs by design).
+  static std::vector<std::pair<std::string, std::string>> Data(const PgCluster& c,
+                                                                 const std::string& db) {
+    auto all = c.TableFingerprints(db);
+    std::vector<std::pair<std::string, std::string>> out;
+    for (auto& t : all)
+      if (t.first.rfind("aiven_extras.", 0) != 0) out.push_back(t);
+    return out;
+  }
+  bool WaitForSame(const std::string& db) {
+    for (int i = 0; i < 300; ++i) {
+      if (Data(*src_, db) == Data(*dst_, db)) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    return false;
+  }
+  static std::vector<std::string> Calls(const PgCluster& c, const std::string& db) {
+    std::vector<std::string> out;
+    for (const auto& row : c.Query(db, "SELECT function_name || ' ' || coalesce(object_name, '') "
+                                       "|| ' by ' || caller FROM aiven_extras.calls ORDER BY id"))
+      out.push_back(row[0]);
+    return out;
+  }
+
+  // "shop" on the source with tables owned by the superuser (so migrator can neither publish
+  // them nor create a FOR ALL TABLES publication itself), readable by migrator; aiven_extras
+  // installed on both sides, the destination database owned by migrator.
+  void CreateShopWithAivenExtras() {
+    src_->Exec("postgres", "CREATE DATABASE shop");
+    src_->Exec("shop", R"sql(
+      CREATE EXTENSION aiven_extras;
+      CREATE TABLE public.customers (id bigserial PRIMARY KEY, name text NOT NULL);
+      CREATE TABLE public.orders (id bigserial PRIMARY KEY, customer_id bigint REFERENCES public.customers,
+                                  total numeric(10,2));
+      INSERT INTO public.customers (name) SELECT 'c' || g FROM generate_series(1, 200) g;
+      INSERT INTO public.orders (customer_id, total) SELECT 1 + g % 200, g / 3.0 FROM generate_series(1, 1000) g;
+      GRANT SELECT ON ALL TABLES IN SCHEMA public TO migrator;
+      GRANT SELECT ON ALL SEQUENCES IN SCHEMA public TO migrator;)sql");
+    dst_->Exec("postgres", "CREATE DATABASE shop OWNER migrator");
+    dst_->Exec("shop", "CREATE EXTENSION aiven_extras");
+  }
+  ManifestOptions NonSuperuser() {
+    auto o = Options(false, false);
+    o.extra_spec = "  databases: {include: [shop]}\n  roles: {migrate: false}\n"
+                   "  createDatabases: false\n";
+    return o;
+  }
+};
+
+TEST_F(ExtensionsTest, NonSuperuserReplicatesThroughAivenExtrasAndCutsOver) {
+  StartServers();
+  CreateShopWithAivenExtras();
+  auto o = NonSuperuser();
+  o.extra_spec += "  method: replication\n";
+  auto status = MigrateJson(BuildManifest(o));
+  const auto* db = Db(status, "shop");
+  ASSERT_NE(db, nullptr) << status.dump();
+  EXPECT_EQ((*db)["method"], "replication") << status.dump();
+  EXPECT_EQ((*db)["status"], "syncing") << status.dump();
+  EXPECT_EQ((*db)["rowsCopied"], 1200);
+  std::string name = (*db)["replicationObjects"]["publication"];
+  EXPECT_THAT(Calls(*src_, "shop"),
+              ::testing::ElementsAre("pg_create_publication_for_all_tables " + name + " by migrator"));
+  EXPECT_THAT(Calls(*dst_, "shop"),
+              ::testing::ElementsAre("pg_create_subscription " + name + " by migrator"));
+  // The superuser owns the subscription (aiven_extras made it); migrator owns the publication.
+  EXPECT_EQ(dst_->Scalar("postgres", "SELECT pg_get_userbyid(subowner) FROM pg_subscription"), "postgres");
+  EXPECT_EQ(src_->Scalar("shop", "SELECT pg_get_userbyid(pubowner) FROM pg_publication"), "migrator");
+  EXPECT_EQ(Data(*src_, "shop"), Data(*dst_, "shop"));
+
+  // Changes on the source arrive.
+  src_->Exec("shop", "INSERT INTO public.customers (name) VALUES ('late'); "
+                     "UPDATE public.orders SET total = 0 WHERE id <= 10; DELETE FROM public.orders WHERE id > 990");
+  EXPECT_TRUE(WaitForSame("shop"));
+
+  // A rerun while replicating reports the rows copied before, and creates nothing twice.
+  status = MigrateJson(BuildManifest(o));
+  EXPECT_EQ((*Db(status, "shop"))["status"], "syncing") << status.dump();
+  EXPECT_EQ((*Db(status, "shop"))["rowsCopied"], 1200) << status.dump();
+  EXPECT_EQ(Calls(*dst_, "shop").size(), 1u);
+
+  // Cutover drops the subscription through aiven_extras; nothing is left on either side.
+  o.extra_spec += "  replication: {cutover: true}\n";
+  status = MigrateJson(BuildManifest(o));
+  EXPECT_EQ((*Db(status, "shop"))["status"], "done") << status.dump();
+  EXPECT_THAT(Calls(*dst_, "shop"), Contains("pg_alter_subscription_disable " + name + " by migrator"));
+  EXPECT_THAT(Calls(*dst_, "shop"), Contains("pg_drop_subscription " + name + " by migrator"));
+  EXPECT_EQ(LeftoverReplicationObjects({"shop"}), 0);
+  EXPECT_EQ(dst_->Scalar("shop", "SELECT last_value FROM public.customers_id_seq"),
+            src_->Scalar("shop", "SELECT last_value FROM public.customers_id_seq"));
+  EXPECT_EQ(Data(*src_, "shop"), Data(*dst_, "shop"));
+}
+
+TEST_F(ExtensionsTest, CleanupDropsASubscriptionMadeByAivenExtras) {
+  StartServers();
+  CreateShopWithAivenExtras();
+  src_->Exec("shop", "CREATE TABLE public.notes (id int PRIMARY KEY, body text); "
+                     "GRANT SELECT ON public.notes TO migrator");
+  auto o = NonSuperuser();
+  o.extra_spec += "  tables: {exclude: [public.notes]}\n";
+  auto status = MigrateJson(BuildManifest(o));
+  ASSERT_NE(Db(status, "shop"), nullptr);
+  EXPECT_EQ((*Db(status, "shop"))["method"], "replication") << status.dump();
+  std::string name = (*Db(status, "shop"))["replicationObjects"]["publication"];
+  // A table list: the publication lists the selected tables only.
+  EXPECT_THAT(Calls(*src_, "shop"),
+              ::testing::ElementsAre("pg_create_publication " + name + " by migrator"));
+  EXPECT_EQ(src_->Scalar("shop", "SELECT string_agg(tablename, ',' ORDER BY tablename) FROM pg_publication_tables"),
+            "customers,orders");
+  EXPECT_EQ(LeftoverReplicationObjects({"shop"}), 3);
+  // migrator cannot drop the superuser's subscription itself.
+  EXPECT_THAT(dst_->Scalar("postgres", "SELECT pg_get_userbyid(subowner) FROM pg_subscription"), "postgres");
+
+  CommandResult c = Run("cleanup", BuildManifest(o));
+  EXPECT_EQ(c.exit_code, 0) << c.output << c.err;
+  EXPECT_THAT(c.output, HasSubstr("dropped subscription " + name));
+  EXPECT_THAT(Calls(*dst_, "shop"), Contains("pg_list_all_subscriptions  by migrator"));
+  EXPECT_THAT(Calls(*dst_, "shop"), Contains("pg_drop_subscription " + name + " by migrator"));
+  EXPECT_EQ(LeftoverReplicationObjects({"shop"}), 0);
+  c = Run("cleanup", BuildManifest(o));
+  EXPECT_EQ(c.exit_code, 0) << c.output << c.err;
+}
+
+TEST_F(ExtensionsTest, WithoutAivenExtrasTheSameUserFallsBackToACopy) {
+  // The control case: the same servers and privileges minus aiven_extras cannot replicate.
+  StartServers();
+  CreateShopWithAivenExtras();
+  src_->Exec("shop", "DROP EXTENSION aiven_extras");
+  dst_->Exec("shop", "DROP EXTENSION aiven_extras");
+  auto status = MigrateJson(BuildManifest(NonSuperuser()));
+  ASSERT_NE(Db(status, "shop"), nullptr);
+  EXPECT_EQ((*Db(status, "shop"))["method"], "pg_dump") << status.dump();
+  EXPECT_EQ((*Db(status, "shop"))["status"], "done") << status.dump();
+  EXPECT_EQ(LeftoverReplicationObjects({"shop"}), 0);
+}
+
+class ExtensionTablesTest : public ExtensionsTest {
+ protected:
+  void CreateGeo(const std::string& db) {
+    src_->Exec("postgres", "CREATE DATABASE " + db);
+    src_->Exec(db, "CREATE EXTENSION pgferry_test_config; "
+                   "INSERT INTO pgferry_test_config.settings VALUES ('srid', '4326'), ('units', 'm'); "
+                   "CREATE TABLE public.places (id int PRIMARY KEY, name text); "
+                   "INSERT INTO public.places SELECT g, 'p' || g FROM generate_series(1, 50) g");
+  }
+  std::string Settings(const PgCluster& c, const std::string& db) {
+    return c.Scalar(db, "SELECT string_agg(name, ',' ORDER BY name) FROM pgferry_test_config.settings");
+  }
+};
+
+TEST_F(ExtensionTablesTest, ConfigurationTableRowsAreCopiedWhenTheSwitchIsOn) {
+  StartServers();
+  CreateGeo("geo");
+  auto o = Options();
+  o.extra_spec = "  databases: {include: [geo]}\n";  // replicateExtensionTables defaults to true
+  auto status = MigrateJson(BuildManifest(o));
+  ASSERT_NE(Db(status, "geo"), nullptr);
+  EXPECT_EQ((*Db(status, "geo"))["method"], "replication") << status.dump();
+  EXPECT_EQ((*Db(status, "geo"))["tablesTotal"], 2) << status.dump();
+  // The destination's default row (from CREATE EXTENSION) is replaced by the source's rows.
+  EXPECT_EQ(Settings(*dst_, "geo"), "default,srid,units");
+  EXPECT_EQ(dst_->Scalar("geo", "SELECT count(*) FROM pgferry_test_config.settings"), "3");
+  // Published too: a change on the source arrives.
+  src_->Exec("geo", "INSERT INTO pgferry_test_config.settings VALUES ('zone', 'utc')");
+  EXPECT_TRUE(WaitForSameData("geo"));
+  EXPECT_EQ(Run("cleanup", BuildManifest(o)).exit_code, 0);
+  EXPECT_EQ(LeftoverReplicationObjects({"geo"}), 0);
+}
+
+TEST_F(ExtensionTablesTest, ConfigurationTableRowsStayBehindWhenTheSwitchIsOff) {
+  StartServers();
+  CreateGeo("geo");
+  auto o = Options();
+  for (std::string method : {"dump", "replication"}) {
+    SCOPED_TRACE(method);
+    o.name = "m-" + method;
+    o.extra_spec = "  databases: {include: [geo]}\n  replicateExtensionTables: false\n  method: " +
+                   method + "\n";
+    dst_->Exec("postgres", "DROP DATABASE IF EXISTS geo WITH (FORCE)");
+    auto status = MigrateJson(BuildManifest(o));
+    ASSERT_NE(Db(status, "geo"), nullptr);
+    EXPECT_EQ((*Db(status, "geo"))["method"], method == "dump" ? "pg_dump" : "replication")
+        << status.dump();
+    EXPECT_EQ((*Db(status, "geo"))["tablesTotal"], 1) << status.dump();
+    // Only the row CREATE EXTENSION put there; the user table is copied.
+    EXPECT_EQ(Settings(*dst_, "geo"), "default");
+    EXPECT_EQ(dst_->Scalar("geo", "SELECT count(*) FROM public.places"), "50");
+    EXPECT_EQ(Run("cleanup", BuildManifest(o)).exit_code, 0);
+    EXPECT_EQ(LeftoverReplicationObjects({"geo"}), 0);
+  }
+}
+
+TEST_F(ExtensionsTest, PartitionIncludedAloneIsCopiedAndReplicated) {
+  StartServers();
+  src_->Exec("postgres", "CREATE DATABASE ev");
+  src_->Exec("ev", R"sql(
+    CREATE TABLE public.events (id int, at date NOT NULL, what text, PRIMARY KEY (id, at))
+      PARTITION BY RANGE (at);
+    CREATE TABLE public.events_2024 PARTITION OF public.events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+    CREATE TABLE public.events_2025 PARTITION OF public.events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+    INSERT INTO public.events SELECT g, date '2024-01-01' + g, 'e' || g FROM generate_series(1, 700) g;)sql");
+  auto o = Options();
+  o.extra_spec = "  databases: {include: [ev]}\n  tables: {include: [public.events_2024]}\n";
+  auto status = MigrateJson(BuildManifest(o));
+  ASSERT_NE(Db(status, "ev"), nullptr);
+  EXPECT_EQ((*Db(status, "ev"))["method"], "replication") << status.dump();
+  EXPECT_EQ((*Db(status, "ev"))["tablesTotal"], 1) << status.dump();
+  std::string in_2024 = src_->Scalar("ev", "SELECT count(*) FROM public.events_2024");
+  EXPECT_EQ(in_2024, "365");
+  EXPECT_EQ(dst_->Scalar("ev", "SELECT count(*) FROM public.events_2024"), in_2024);
+  EXPECT_EQ((*Db(status, "ev"))["rowsCopied"], 365);
+  EXPECT_EQ(dst_->Scalar("ev", "SELECT count(*) FROM public.events_2025"), "0");
+  // A row routed into the partition on the source arrives; one for the other partition does not.
+  src_->Exec("ev", "INSERT INTO public.events VALUES (9001, '2024-06-01', 'late'), (9002, '2025-06-01', 'other')");
+  bool arrived = false;
+  for (int i = 0; i < 300 && !arrived; ++i) {
+    arrived = dst_->Scalar("ev", "SELECT count(*) FROM public.events WHERE id = 9001") == "1";
+    if (!arrived) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  EXPECT_TRUE(arrived);
+  EXPECT_EQ(dst_->Scalar("ev", "SELECT count(*) FROM public.events_2025"), "0");
+  EXPECT_EQ(Run("cleanup", BuildManifest(o)).exit_code, 0);
+  EXPECT_EQ(LeftoverReplicationObjects({"ev"}), 0);
+}
+
+TEST_F(ExtensionsTest, DumpRerunReportsTheRowsCopiedBefore) {
+  StartServers();
+  src_->Exec("postgres", "CREATE DATABASE app");
+  src_->Exec("app", "CREATE TABLE public.t (id int PRIMARY KEY); INSERT INTO public.t SELECT generate_series(1, 123)");
+  auto o = Options();
+  o.extra_spec = "  databases: {include: [app]}\n  method: dump\n";
+  auto first = MigrateJson(BuildManifest(o));
+  ASSERT_NE(Db(first, "app"), nullptr);
+  EXPECT_EQ((*Db(first, "app"))["rowsCopied"], 123) << first.dump();
+  auto again = MigrateJson(BuildManifest(o));
+  EXPECT_EQ((*Db(again, "app"))["status"], "done") << again.dump();
+  EXPECT_EQ((*Db(again, "app"))["rowsCopied"], 123) << again.dump();
+  EXPECT_EQ(dst_->Scalar("app", "SELECT count(*) FROM public.t"), "123");
+}
+
+
+TEST_F(ExtensionsTest, ContinuedStatusListsEachRoleOnce) {
+  // The operator continues one status across runs; the engine used to append every role again.
+  StartServers();
+  src_->Exec("postgres", "CREATE ROLE app_owner LOGIN; CREATE ROLE app_reader NOLOGIN");
+  api::MigrationSpec spec;
+  spec.method = "dump";
+  spec.databases.include = {"no_such_database"};  // roles only
+  pg::LibpqConnector connector;
+  EngineOptions options;
+  options.connector = &connector;
+  auto params = [](const PgCluster& c) {
+    pg::ConnParams p;
+    p.host = c.host();
+    p.port = c.port();
+    p.user = PgCluster::kSuperuser;
+    p.password = PgCluster::kSuperPassword;
+    return p;
+  };
+  options.endpoints = {params(*src_), params(*dst_)};
+  options.migration_id = "0a1b2c3d";
+  api::MigrationStatus status;
+  for (int run = 0; run < 3; ++run) {
+    MigrationEngine engine(spec, options, &status);
+    EXPECT_EQ(engine.Run(), RunOutcome::kDone) << "run " << run;
+  }
+  std::map<std::string, int> seen;
+  for (const auto& r : status.roles) ++seen[r.rolname];
+  for (const auto& [name, n] : seen) EXPECT_EQ(n, 1) << name;
+  ASSERT_EQ(seen.count("app_owner"), 1u);
+  for (const auto& r : status.roles) {
+    if (r.rolname == "app_owner" || r.rolname == "app_reader") EXPECT_EQ(r.status, "created") << r.rolname;
+    if (r.rolname == "migrator") EXPECT_EQ(r.status, "exists");
+  }
+}
+
+}  // namespace
+}  // namespace pgferry::testing
