@@ -19,6 +19,13 @@ SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'aiven_extr
   FROM pg_catalog.pg_roles r WHERE r.rolname = CURRENT_USER
 )sql";
 
+constexpr const char* kMayInstall = R"sql(
+SELECT NOT r.rolsuper
+       AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'aiven_extras')
+       AND EXISTS (SELECT 1 FROM pg_catalog.pg_available_extensions WHERE name = 'aiven_extras')
+  FROM pg_catalog.pg_roles r WHERE r.rolname = CURRENT_USER
+)sql";
+
 constexpr const char* kPublish = "insert,update,delete,truncate";
 constexpr const char* kCreatePublicationForAllTables =
     "SELECT aiven_extras.pg_create_publication_for_all_tables($1, $2)";
@@ -77,6 +84,12 @@ Status CreatePublication(pg::Session& s, bool extras, const std::string& name,
   // destination as well, so a refusal is not an error.
   (void)s.Exec("ALTER PUBLICATION " + q + " SET (publish_via_partition_root = true)");
   return Status::Ok();
+}
+
+void InstallForSubscriptions(pg::Session& d) {
+  auto may = d.Query(kMayInstall);
+  if (!may.ok() || may->empty() || !may->GetBool(0, 0)) return;
+  (void)d.Exec("CREATE EXTENSION IF NOT EXISTS aiven_extras CASCADE");
 }
 
 Status CreateSubscription(pg::Session& d, bool extras, const std::string& name,

@@ -40,6 +40,12 @@ struct TableRef {
 Status CreatePublication(pg::Session& s, bool extras, const std::string& name,
                          const std::vector<TableRef>* tables);
 
+// As aiven-db-migrate does on the destination: where the user may not create subscriptions
+// and aiven_extras is available but not installed in this database, try CREATE EXTENSION (an
+// allowlist such as pgextwlist may permit it). A refusal is no error: the caller then finds
+// the extension missing.
+void InstallForSubscriptions(pg::Session& d);
+
 // An enabled subscription on an existing slot, without an initial copy.
 Status CreateSubscription(pg::Session& d, bool extras, const std::string& name,
                           const std::string& conninfo, const std::string& publication,

@@ -389,6 +389,7 @@ Status DatabaseMigration::CreateSubscription() {
   ASSIGN_OR_RETURN(auto sub, dst_->Query(sql::kSubscription, {name_}));
   if (!sub.empty()) return Status::Ok();
   std::string conninfo = src_params_.ConninfoWithPassword();
+  aiven_extras::InstallForSubscriptions(*dst_);
   ASSIGN_OR_RETURN(bool extras, aiven_extras::UseAivenExtras(*dst_, true));
   Status st = aiven_extras::CreateSubscription(*dst_, extras, name_, conninfo, name_, name_);
   return Status(st.code(), pg::MaskSecret(st.message(), src_params_.password))

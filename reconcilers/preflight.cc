@@ -113,7 +113,14 @@ std::vector<std::string> ReplicationBlockers(const PreflightInput& in, const Dat
                     "installed either)");
   }
   (void)all_tables;
-  const bool dst_extras = db.destination && db.destination->has_aiven_extras;
+  // aiven_extras in the destination database, or installable there by this user (pgferry then
+  // installs it before subscribing, as aiven-db-migrate does).
+  const AvailableExtension* extras_available = dst.FindAvailable("aiven_extras");
+  const bool dst_extras =
+      (db.destination && db.destination->has_aiven_extras) ||
+      (extras_available && (!extras_available->superuser || extras_available->trusted ||
+                            std::find(dst.extension_allowlist.begin(), dst.extension_allowlist.end(),
+                                      "aiven_extras") != dst.extension_allowlist.end()));
   if (!dst.can_create_subscription && !dst_extras && !extras)
     why.push_back("destination user \"" + dst.user + "\" cannot create subscriptions (needs "
                   "superuser" + std::string(dst.version_num >= 160000 ? " or pg_create_subscription" : "") +

@@ -670,6 +670,18 @@ TEST_F(PreflightTest, AivenExtrasOnTheDestinationAllowsSubscribing) {
   EXPECT_THAT(Blockers(), IsEmpty());
 }
 
+TEST_F(PreflightTest, AivenExtrasAllowlistedOnTheDestinationAllowsSubscribing) {
+  // Aiven's targets: avnadmin is no superuser, aiven_extras is allowlisted (pgextwlist) and
+  // pgferry installs it before subscribing.
+  in_.destination.is_superuser = false;
+  in_.destination.can_create_subscription = false;
+  in_.destination.available_extensions = {{"aiven_extras", "1.1.23", true, false}};
+  in_.databases = {Probe("app")};
+  EXPECT_THAT(Blockers(), ElementsAre(::testing::HasSubstr("cannot create subscriptions")));
+  in_.destination.extension_allowlist = {"aiven_extras"};
+  EXPECT_THAT(Blockers(), IsEmpty());
+}
+
 TEST_F(PreflightTest, BlockerKeylessTables) {
   TableInfo log = Table("public", "log");
   log.has_replica_identity = false;
