@@ -30,3 +30,9 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 id postgres >/dev/null 2>&1 || { echo "setup: no postgres OS user after install" >&2; exit 1; }
 [ -x /usr/lib/postgresql/15/bin/postgres ] || { echo "setup: PostgreSQL 15 server missing" >&2; exit 1; }
+# The integration tests' stand-in extensions (tests/harness/extensions); the tests copy them too.
+ext_dir="$(pg_config --sharedir)/extension"
+if [ -w "$ext_dir" ]; then
+  install -m 644 "$(dirname "$0")"/../tests/harness/extensions/*.control \
+    "$(dirname "$0")"/../tests/harness/extensions/*.sql "$ext_dir"/
+fi
