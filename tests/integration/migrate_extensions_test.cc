@@ -162,6 +162,27 @@ TEST_F(ExtensionsTest, CleanupDropsASubscriptionMadeByAivenExtras) {
   EXPECT_EQ(c.exit_code, 0) << c.output << c.err;
 }
 
+TEST_F(ExtensionsTest, AivenExtrasOnlyOnTheSourceWithASuperuserDestination) {
+  // Each side decides for itself: the non-superuser source publishes through aiven_extras, the
+  // superuser destination subscribes in plain SQL (the schema restore installs the extension there).
+  StartServers();
+  CreateShopWithAivenExtras();
+  dst_->Exec("postgres", "DROP DATABASE shop");
+  auto o = Options(false, true);
+  o.extra_spec = "  databases: {include: [shop]}\n  roles: {migrate: false}\n"
+                 "  replication: {cutover: true}\n";
+  auto status = MigrateJson(BuildManifest(o));
+  ASSERT_NE(Db(status, "shop"), nullptr);
+  EXPECT_EQ((*Db(status, "shop"))["method"], "replication") << status.dump();
+  EXPECT_EQ((*Db(status, "shop"))["status"], "done") << status.dump();
+  ASSERT_EQ(Calls(*src_, "shop").size(), 1u);
+  EXPECT_THAT(Calls(*src_, "shop")[0], HasSubstr("pg_create_publication_for_all_tables"));
+  EXPECT_EQ(dst_->Scalar("shop", "SELECT count(*) FROM pg_extension WHERE extname = 'aiven_extras'"), "1");
+  EXPECT_TRUE(Calls(*dst_, "shop").empty());
+  EXPECT_EQ(Data(*src_, "shop"), Data(*dst_, "shop"));
+  EXPECT_EQ(LeftoverReplicationObjects({"shop"}), 0);
+}
+
 TEST_F(ExtensionsTest, WithoutAivenExtrasTheSameUserFallsBackToACopy) {
   // The control case: the same servers and privileges minus aiven_extras cannot replicate.
   StartServers();
