@@ -3,6 +3,7 @@
 #include <chrono>
 #include <thread>
 
+#include "operator/pg/sqlstate.h"
 #include "reconcilers/engine_sql.h"
 
 namespace pgferry::aiven_extras {
@@ -110,14 +111,16 @@ Status DropSubscription(pg::Session& d, bool extras, const std::string& name) {
     return d.Exec("DROP SUBSCRIPTION " + q);
   }
   RETURN_IF_ERROR(d.Query(kDisableSubscription, {name}).status());
-  // The real pg_drop_subscription also drops the slot on the source, which fails while the
-  // source's WAL sender for the just-disabled subscription is still exiting: try again.
+  // The real pg_drop_subscription also drops the slot on the source, which fails (object in
+  // use) while the source's WAL sender for the just-disabled subscription is still exiting: try
+  // again then. Other errors (the source unreachable) are returned at once.
   Status st;
   for (int attempt = 0; attempt < 30; ++attempt) {
     st = d.Query(kDropSubscription, {name}).status();
     if (st.ok()) return st;
     auto left = d.Query(sql::kSubscription, {name});
     if (left.ok() && left->empty()) return Status::Ok();
+    if (!pg::HasSqlState(st, pg::kObjectInUse)) return st;
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   return st;

@@ -5,6 +5,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "operator/pg/sqlstate.h"
+
 namespace pgferry::aiven_extras {
 namespace {
 
@@ -117,6 +119,40 @@ TEST(AivenExtras, DropDisablesFirst) {
   EXPECT_THAT(plain.log, ElementsAre("ALTER SUBSCRIPTION \"sub\" DISABLE",
                                      "ALTER SUBSCRIPTION \"sub\" SET (slot_name = NONE)",
                                      "DROP SUBSCRIPTION \"sub\""));
+}
+
+// pg_drop_subscription fails with `sqlstate` the first `failures` times; the subscription stays.
+class FailingDropSession : public RecordingSession {
+ public:
+  FailingDropSession(const char* sqlstate, int failures) : sqlstate_(sqlstate), failures_(failures) {}
+  Result<pg::QueryResult> Query(const std::string& sql,
+                                const std::vector<std::optional<std::string>>& params) override {
+    auto r = RecordingSession::Query(sql, params);
+    if (sql.find("pg_drop_subscription") != std::string::npos && failures_-- > 0)
+      return pg::ServerError(sqlstate_, "failed");
+    if (sql.find("pg_subscription") != std::string::npos)  // still there
+      return pg::QueryResult({"subenabled"}, {{std::string("f")}});
+    return r;
+  }
+
+ private:
+  const char* sqlstate_;
+  int failures_;
+};
+
+TEST(AivenExtras, DropRetriesWhileTheSlotIsInUseOnly) {
+  FailingDropSession busy(pg::kObjectInUse, 2);
+  EXPECT_TRUE(DropSubscription(busy, true, "sub").ok());
+  int drops = 0;
+  for (const auto& l : busy.log) drops += l.find("pg_drop_subscription") != std::string::npos;
+  EXPECT_EQ(drops, 3);
+
+  FailingDropSession unreachable("08001", 100);  // dblink cannot reach the source
+  Status st = DropSubscription(unreachable, true, "sub");
+  EXPECT_TRUE(pg::HasSqlState(st, "08001"));
+  drops = 0;
+  for (const auto& l : unreachable.log) drops += l.find("pg_drop_subscription") != std::string::npos;
+  EXPECT_EQ(drops, 1);
 }
 
 TEST(AivenExtras, ListingGoesThroughTheExtension) {
