@@ -9,6 +9,7 @@
 #include "operator/pg/sqlstate.h"
 #include "reconcilers/aiven_extras.h"
 #include "reconcilers/engine_sql.h"
+#include "reconcilers/index_build.h"
 #include "reconcilers/names.h"
 
 namespace pgferry {
@@ -183,6 +184,21 @@ Status DatabaseMigration::SetState(const std::string& key, const std::string& va
 
 Status DatabaseMigration::RestoreSection(const std::string& section) {
   if (state_.count(section)) return Status::Ok();
+  // Indexes and constraints the copy workers built already are left out of post-data, by the
+  // source catalog ids recorded with them.
+  std::vector<std::string> built;
+  if (section == "post-data")
+    for (const auto& [k, v] : state_)
+      if (StartsWith(k, "indexes:")) built.push_back(v);
+  auto skip = BuiltCatalogIds(built);
+  if (section == "post-data") {
+    // After an interrupted restore, what exists on the destination already is not restored
+    // again (a second PRIMARY KEY would fail the database).
+    auto src = e_.options_.connector->Connect(src_params_);
+    if (!src.ok()) return src.status().Prefixed("source");
+    ASSIGN_OR_RETURN(auto present, PresentOnDestination(**src, *dst_));
+    skip.insert(present.begin(), present.end());
+  }
   std::vector<std::string> dump_args = {"--format=custom", "--section=" + section,
                                         "--no-publications", "--no-subscriptions"};
   if (!e_.spec_.extensions.exclude.empty()) {
@@ -200,7 +216,9 @@ Status DatabaseMigration::RestoreSection(const std::string& section) {
       if (!any) dump_args.push_back("--extension=pgferry_no_extension_matches_this");
     }
   }
-  ASSIGN_OR_RETURN(auto r, pg::DumpRestore(src_params_, dump_args, dst_params_, {}));
+  ASSIGN_OR_RETURN(auto r, skip.empty()
+                               ? pg::DumpRestore(src_params_, dump_args, dst_params_, {})
+                               : pg::DumpRestoreSkipping(src_params_, dump_args, dst_params_, {}, skip));
   if (r.dump_exit != 0)
     return Internal("pg_dump --section=" + section + " failed: " + r.dump_stderr.substr(0, 500));
   RestoreErrors errs = ClassifyRestoreErrors(r.restore_stderr);
@@ -233,12 +251,19 @@ Status DatabaseMigration::CheckTablesEmpty() {
 }
 
 Status DatabaseMigration::CopyTables(const std::string& snapshot) {
+  // A table is done when its rows and then its indexes are recorded; a rerun finishes either.
   std::vector<const TableInfo*> todo;
-  for (const auto& t : plan_.tables)
-    if (!state_.count(TableKey(t))) todo.push_back(&t);
-  SetDb([&](api::DatabaseStatus& d) {
-    d.tablesSynced = static_cast<int64_t>(plan_.tables.size() - todo.size());
-  });
+  int64_t copied_before = 0;
+  for (const auto& t : plan_.tables) {
+    if (state_.count(TableKey(t))) ++copied_before;
+    if (!state_.count(TableKey(t)) || !state_.count(IndexStateKey(t))) todo.push_back(&t);
+  }
+  SetDb([&](api::DatabaseStatus& d) { d.tablesSynced = copied_before; });
+  size_t jobs = std::max<size_t>(1, std::min<size_t>(e_.spec_.dump.jobs, todo.size()));
+  // Parallel index builds only when one worker leaves a core free (2-core servers in mind).
+  int maintenance_workers = jobs == 1 ? 2 : 1;
+  std::vector<TableInfo> analyze_later;
+  std::vector<std::string> refused_settings;
   std::atomic<size_t> next{0};
   std::mutex err_mu;
   std::map<std::string, std::string> copied_in_memory;
@@ -253,9 +278,16 @@ Status DatabaseMigration::CopyTables(const std::string& snapshot) {
     }
     pg::Session& s = **src;
     pg::Session& d = **dst;
+    // A long copy must not trip a role's statement or idle-in-transaction timeout.
+    for (const char* stmt : sql::kBulkLoadSettings)
+      if (std::string(stmt).find("timeout") != std::string::npos) (void)s.Query(stmt);
     Status st = s.Exec("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
     if (st.ok()) st = s.Exec("SET TRANSACTION SNAPSHOT " + s.QuoteLiteral(snapshot));
-    if (st.ok()) st = d.Exec("SET synchronous_commit = off; SET maintenance_work_mem = '256MB'");
+    auto refused = ApplyBulkLoadSettings(d, maintenance_workers);
+    if (!refused.empty()) {
+      std::lock_guard<std::mutex> l(err_mu);
+      if (refused_settings.empty()) refused_settings = refused;
+    }
     while (st.ok() && !e_.StopRequested()) {
       {
         std::lock_guard<std::mutex> l(err_mu);
@@ -264,6 +296,10 @@ Status DatabaseMigration::CopyTables(const std::string& snapshot) {
       size_t i = next++;
       if (i >= todo.size()) break;
       const TableInfo& t = *todo[i];
+      if (state_.count(TableKey(t))) {  // copied by an earlier run; only its indexes are left
+        st = BuildIndexes(s, d, t, &err_mu, &copied_in_memory, &analyze_later);
+        continue;
+      }
       std::string qs = Qualified(s, t);
       auto cols = s.Query(sql::kCopyColumns, {qs});
       if (!cols.ok()) { st = cols.status().Prefixed(t.Qualified()); break; }
@@ -279,7 +315,8 @@ Status DatabaseMigration::CopyTables(const std::string& snapshot) {
           : "COPY " + qs + " (" + list + ") TO STDOUT (FORMAT " + fmt + ")";
       std::string in_sql = "COPY " + Qualified(d, t) + " (" + list + ") FROM STDIN (FORMAT " + fmt +
                            (t.kind == 'r' ? ", FREEZE" : "") + ")";
-      st = d.Exec("BEGIN; TRUNCATE " + Qualified(d, t));
+      // ONLY: an inheritance parent's TRUNCATE would empty its children, copied on their own.
+      st = d.Exec(std::string("BEGIN; TRUNCATE ") + (t.kind == 'p' ? "" : "ONLY ") + Qualified(d, t));
       if (!st.ok()) break;
       int64_t last_bytes = 0;
       auto rows = pg::RelayCopy(s, out_sql, d, in_sql, [&](int64_t bytes) {
@@ -300,17 +337,22 @@ Status DatabaseMigration::CopyTables(const std::string& snapshot) {
         db.rowsCopied += *rows;
         db.tablesSynced += 1;
       });
+      st = BuildIndexes(s, d, t, &err_mu, &copied_in_memory, &analyze_later);
     }
     if (!st.ok()) {
       std::lock_guard<std::mutex> l(err_mu);
       if (first_error.ok()) first_error = st;
     }
   };
-  size_t jobs = std::max<size_t>(1, std::min<size_t>(e_.spec_.dump.jobs, todo.size()));
   std::vector<std::thread> threads;
   for (size_t i = 1; i < jobs; ++i) threads.emplace_back(worker);
   worker();
   for (auto& t : threads) t.join();
+  analyze_after_post_data_.insert(analyze_after_post_data_.end(), analyze_later.begin(), analyze_later.end());
+  if (!refused_settings.empty())
+    SetDb([&](api::DatabaseStatus& d) {
+      d.warnings.push_back("bulk-load setting refused by the destination: " + refused_settings.front());
+    });
   RETURN_IF_ERROR(first_error);
   if (e_.StopRequested()) return Status(StatusCode::kAborted, "stopped during the data copy");
   if (stateless_) {
@@ -318,6 +360,17 @@ Status DatabaseMigration::CopyTables(const std::string& snapshot) {
     return Status::Ok();
   }
   return LoadState();  // the workers wrote table marks through their own sessions
+}
+
+Status DatabaseMigration::BuildIndexes(pg::Session& s, pg::Session& d, const TableInfo& t, std::mutex* mu,
+                                       std::map<std::string, std::string>* in_memory,
+                                       std::vector<TableInfo>* analyze_later) {
+  auto built = BuildTableIndexes(s, d, t, stateless_ ? "" : e_.options_.migration_id);
+  if (!built.ok()) return built.status().Prefixed("indexes of " + t.Qualified());
+  std::lock_guard<std::mutex> l(*mu);
+  if (stateless_) (*in_memory)[IndexStateKey(t)] = built->state_value;
+  if (!built->all_built) analyze_later->push_back(t);
+  return Status::Ok();
 }
 
 Status DatabaseMigration::CopySequences(pg::Session& src) {
@@ -351,7 +404,8 @@ Status DatabaseMigration::ResetInterruptedReplicationCopy() {
   auto slot = (*src)->Query(sql::kSlot, {name_, "0/0"});
   if (slot.ok() && !slot->empty()) RETURN_IF_ERROR((*src)->Query(sql::kDropSlot, {name_}).status());
   for (const auto& t : plan_.tables)
-    if (state_.count(TableKey(t))) RETURN_IF_ERROR(dst_->Exec("TRUNCATE " + Qualified(*dst_, t)));
+    if (state_.count(TableKey(t)))
+      RETURN_IF_ERROR(dst_->Exec(std::string("TRUNCATE ") + (t.kind == 'p' ? "" : "ONLY ") + Qualified(*dst_, t)));
   if (!stateless_)
     RETURN_IF_ERROR(dst_->Query(sql::kDeleteTableStates, {e_.options_.migration_id}).status());
   for (auto it = state_.begin(); it != state_.end();)
@@ -511,7 +565,8 @@ Status DatabaseMigration::Step() {
   }
 
   // pg_dump method: one snapshot for tables, sequences and large objects.
-  if (!state_.count("data")) {
+  bool copied_now = !state_.count("data");
+  if (copied_now) {
     RETURN_IF_ERROR(CheckTablesEmpty());
     auto snap_session = e_.options_.connector->Connect(src_params_);
     if (!snap_session.ok()) return snap_session.status().Prefixed("source");
@@ -524,7 +579,14 @@ Status DatabaseMigration::Step() {
     RETURN_IF_ERROR(SetState("data", "copied"));
   }
   RETURN_IF_ERROR(RestoreSection("post-data"));
-  RETURN_IF_ERROR(dst_->Exec("ANALYZE"));
+  // Tables whose indexes all came from the copy workers were analyzed there already.
+  if (copied_now) {
+    std::string list;
+    for (const auto& t : analyze_after_post_data_) list += (list.empty() ? "" : ", ") + Qualified(*dst_, t);
+    if (!list.empty()) RETURN_IF_ERROR(dst_->Exec("ANALYZE " + list));
+  } else {
+    RETURN_IF_ERROR(dst_->Exec("ANALYZE"));
+  }
   RETURN_IF_ERROR(SetState("done", plan_.method));
   SetDb([&](api::DatabaseStatus& d) { d.status = api::kDbDone; });
   e_.Event("DatabaseCopied", "database \"" + plan_.dbname + "\" copied");

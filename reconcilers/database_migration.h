@@ -1,14 +1,18 @@
 // DatabaseMigration: the steps for one database, each observing before it acts:
 //   create database -> state table -> pre-data schema -> data copy (one exported snapshot,
-//   dump.jobs tables at a time, largest first, binary COPY where types allow) -> post-data
-//   schema (indexes, constraints, triggers after the data) -> sequences and large objects
-//   (dump) | subscription on the slot whose snapshot the copy used (replication).
+//   dump.jobs tables at a time, largest first, binary COPY where types allow; each ordinary
+//   table's indexes, primary key and unique constraints built and the table analyzed as soon as
+//   its rows commit, index_build.h) -> the rest of post-data (foreign keys, triggers, exclusion
+//   constraints, partitioned indexes) -> sequences and large objects (dump) | subscription on
+//   the slot whose snapshot the copy used (replication).
 // For replication the slot is created with EXPORT_SNAPSHOT before the copy and the subscription
 // with copy_data = false after it, so each change is applied exactly once.
 #pragma once
 
 #include <map>
 #include <memory>
+#include <mutex>
+#include <vector>
 #include <string>
 
 #include "reconcilers/migration_engine.h"
@@ -39,6 +43,10 @@ class DatabaseMigration {
   Status CreatePublication();
   Result<std::string> CreateSlotAndExportSnapshot(std::unique_ptr<pg::Session>* holder);
   Status CopyTables(const std::string& snapshot);
+  // One worker's index build for a copied table (index_build.h); records what it did.
+  Status BuildIndexes(pg::Session& source_in_snapshot, pg::Session& destination, const TableInfo& t,
+                      std::mutex* mu, std::map<std::string, std::string>* in_memory,
+                      std::vector<TableInfo>* analyze_later);
   Status CopySequences(pg::Session& source_in_snapshot);
   Status CopyLargeObjects(pg::Session& source_in_snapshot);
   Status CreateSubscription();
@@ -56,6 +64,8 @@ class DatabaseMigration {
   // memory only (a rerun relies on the "table already holds rows" check instead).
   bool stateless_ = false;
   int64_t sync_lsn_floor_valid_ = 0;
+  // Tables with indexes left to post-data: analyzed again once it is restored (dump method).
+  std::vector<TableInfo> analyze_after_post_data_;
   std::string last_current_lsn_ = "0/0";
 };
 

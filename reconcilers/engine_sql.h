@@ -63,7 +63,7 @@ INSERT INTO _pgferry.state (migration_id, key, value) VALUES ($1, $2, $3)
 ON CONFLICT (migration_id, key) DO UPDATE SET value = EXCLUDED.value
 )sql";
 inline constexpr const char* kDeleteTableStates =
-    "DELETE FROM _pgferry.state WHERE migration_id = $1 AND key LIKE 'table:%'";
+    "DELETE FROM _pgferry.state WHERE migration_id = $1 AND (key LIKE 'table:%' OR key LIKE 'indexes:%')";
 
 // Copyable columns of a table: not dropped, not generated; whether all are built-in types
 // (binary COPY carries type OIDs for arrays and composites, so user types go as text).
@@ -122,6 +122,92 @@ inline constexpr const char* kSubscriptionsWithPrefix = R"sql(
 SELECT s.subname FROM pg_catalog.pg_subscription s
  WHERE s.subname LIKE $1 || '%' AND s.subdbid = (SELECT oid FROM pg_catalog.pg_database
                                                   WHERE datname = pg_catalog.current_database())
+)sql";
+
+}  // namespace pgferry::sql
+
+namespace pgferry::sql {
+
+// The valid indexes of a source table, with the PRIMARY KEY / UNIQUE / EXCLUDE constraint each
+// backs; the last column says whether pgferry builds them itself (an ordinary table that is
+// neither a partition nor part of an inheritance tree). The column before it marks indexes
+// whose pg_dump entry carries more than the definition (tablespace, CLUSTER ON, REPLICA
+// IDENTITY, per-column statistics, extension dependency): those stay with pg_restore.
+inline constexpr const char* kTableIndexes = R"sql(
+SELECT i.indexrelid::text, ic.relname::text, pg_catalog.quote_ident(ic.relname),
+       pg_catalog.pg_get_indexdef(i.indexrelid),
+       coalesce(c.oid::text, ''), coalesce(c.conname::text, ''), coalesce(c.contype::text, ''),
+       coalesce(c.condeferrable, false), coalesce(c.condeferred, false),
+       ic.reltablespace <> 0 OR i.indisclustered OR i.indisreplident
+         OR EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+                     WHERE a.attrelid = i.indexrelid AND coalesce(a.attstattarget, -1) >= 0)
+         OR EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                     WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+                       AND d.objid = i.indexrelid AND d.deptype = 'x'),
+       t.relkind = 'r' AND NOT t.relispartition
+         AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits h
+                          WHERE h.inhrelid = t.oid OR h.inhparent = t.oid)
+  FROM pg_catalog.pg_index i
+  JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+  JOIN pg_catalog.pg_class t ON t.oid = i.indrelid
+  LEFT JOIN pg_catalog.pg_constraint c
+    ON c.conindid = i.indexrelid AND c.conrelid = i.indrelid AND c.contype IN ('p', 'u', 'x')
+ WHERE i.indrelid = $1::pg_catalog.regclass AND i.indisvalid AND i.indisready AND i.indislive
+ ORDER BY coalesce(c.contype = 'p', false) DESC, ic.relname
+)sql";
+
+// Index and constraint names a destination table has already ('i' index, 'c' constraint).
+inline constexpr const char* kExistingIndexNames = R"sql(
+SELECT 'i', ic.relname::text FROM pg_catalog.pg_index i
+  JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+ WHERE i.indrelid = $1::pg_catalog.regclass
+UNION ALL
+SELECT 'c', c.conname::text FROM pg_catalog.pg_constraint c
+ WHERE c.conrelid = $1::pg_catalog.regclass
+)sql";
+
+// Bulk-load settings for the copy workers' destination sessions, one per statement so that a
+// server refusing one (a managed service, a role-level limit) keeps the others.
+inline constexpr const char* kBulkLoadSettings[] = {
+    "SELECT pg_catalog.set_config('synchronous_commit', 'off', false)",
+    "SELECT pg_catalog.set_config('statement_timeout', '0', false)",
+    "SELECT pg_catalog.set_config('lock_timeout', '0', false)",
+    "SELECT pg_catalog.set_config('idle_in_transaction_session_timeout', '0', false)",
+};
+// Raises maintenance_work_mem to $1 only when the session has less.
+inline constexpr const char* kRaiseMaintenanceWorkMem = R"sql(
+SELECT CASE WHEN pg_catalog.pg_size_bytes(pg_catalog.current_setting('maintenance_work_mem'))
+                 < pg_catalog.pg_size_bytes($1)
+            THEN pg_catalog.set_config('maintenance_work_mem', $1, false) END
+)sql";
+inline constexpr const char* kSetParallelMaintenanceWorkers =
+    "SELECT pg_catalog.set_config('max_parallel_maintenance_workers', $1, false)";
+
+}  // namespace pgferry::sql
+
+namespace pgferry::sql {
+
+// Indexes (not backing a constraint) and PRIMARY KEY / UNIQUE / EXCLUDE / FOREIGN KEY
+// constraints of user tables, as (catalog id, schema, table, name, kind): run on both sides, the
+// source's entries whose object exists on the destination already are left out of post-data, so
+// that a rerun after an interrupted restore does not fail on "multiple primary keys".
+inline constexpr const char* kPostDataObjects = R"sql(
+SELECT '1259', i.oid::text, n.nspname::text, t.relname::text, i.relname::text, 'i'
+  FROM pg_catalog.pg_index x
+  JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid
+  JOIN pg_catalog.pg_class t ON t.oid = x.indrelid
+  JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace
+ WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_toast%'
+   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint c
+                    WHERE c.conindid = x.indexrelid AND c.conrelid = x.indrelid
+                      AND c.contype IN ('p', 'u', 'x'))
+UNION ALL
+SELECT '2606', c.oid::text, n.nspname::text, t.relname::text, c.conname::text, c.contype::text
+  FROM pg_catalog.pg_constraint c
+  JOIN pg_catalog.pg_class t ON t.oid = c.conrelid
+  JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace
+ WHERE c.contype IN ('p', 'u', 'x', 'f')
+   AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_toast%'
 )sql";
 
 }  // namespace pgferry::sql

@@ -1,0 +1,173 @@
+// The dump method's index path on real PostgreSQL 15 servers: each ordinary table's indexes,
+// primary key and unique constraints are built by the copy workers as soon as its rows land
+// (CREATE UNIQUE INDEX + ADD CONSTRAINT ... USING INDEX), everything else comes from the rest of
+// post-data, and the destination ends with exactly the source's indexes and constraints, by name
+// and definition, hostile names included. A rerun after the copy builds nothing twice.
+#include "tests/harness/migration_fixture.h"
+
+namespace pgferry::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+// Index, constraint and trigger definitions per table, for comparing two databases.
+Rows SchemaObjects(const PgCluster& c, const std::string& db) {
+  const std::string user_ns =
+      "(SELECT oid FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema', '_pgferry') "
+      "AND nspname NOT LIKE 'pg_toast%')";
+  Rows out = c.Query(db,
+      "SELECT 'index ' || x.indrelid::regclass::text || ' ' || quote_ident(i.relname) || ' ' || "
+      "pg_get_indexdef(i.oid) || ' primary=' || x.indisprimary || ' unique=' || x.indisunique || "
+      "' immediate=' || x.indimmediate || ' clustered=' || x.indisclustered || ' replident=' || x.indisreplident "
+      "FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
+      "WHERE i.relnamespace IN " + user_ns + " ORDER BY 1");
+  Rows cons = c.Query(db,
+      "SELECT 'constraint ' || conrelid::regclass::text || ' ' || quote_ident(conname) || ' ' || contype::text || ' ' || "
+      "pg_get_constraintdef(oid) || ' deferrable=' || condeferrable || ' deferred=' || condeferred || "
+      "' index=' || coalesce(conindid::regclass::text, '-') || ' valid=' || convalidated "
+      "FROM pg_constraint WHERE connamespace IN " + user_ns + " ORDER BY 1");
+  Rows trig = c.Query(db,
+      "SELECT 'trigger ' || tgrelid::regclass::text || ' ' || tgfoid::regproc::text || ' ' || tgtype || ' ' || "
+      "tgdeferrable || tginitdeferred || ' internal=' || tgisinternal FROM pg_trigger t JOIN pg_class r "
+      "ON r.oid = t.tgrelid WHERE r.relnamespace IN " + user_ns + " ORDER BY 1");
+  out.insert(out.end(), cons.begin(), cons.end());
+  out.insert(out.end(), trig.begin(), trig.end());
+  return out;
+}
+
+class MigrateIndexesTest : public MigrationTest {
+ protected:
+  void CreateSchema() {
+    src_->Exec("postgres", "CREATE DATABASE app");
+    src_->Exec("app", R"sql(
+      CREATE SCHEMA "Odd.Schema";
+      CREATE TABLE "Odd.Schema"."Tab ""q"" é" (
+        id int NOT NULL, v text, u int, u2 int, a int, b int,
+        CONSTRAINT "PK ""x"" é" PRIMARY KEY (id),
+        CONSTRAINT "uq.Def" UNIQUE (u) DEFERRABLE INITIALLY DEFERRED,
+        CONSTRAINT u_imm_deferrable UNIQUE (b) DEFERRABLE,
+        CONSTRAINT u2_nnd UNIQUE NULLS NOT DISTINCT (u2),
+        CONSTRAINT a_incl UNIQUE (a) INCLUDE (v));
+      CREATE INDEX "Ix.Lower ""v""" ON "Odd.Schema"."Tab ""q"" é" (lower(v)) WHERE id > 10;
+      CREATE INDEX expr_stats ON "Odd.Schema"."Tab ""q"" é" ((u + a));
+      ALTER INDEX "Odd.Schema".expr_stats ALTER COLUMN 1 SET STATISTICS 321;
+      CREATE UNIQUE INDEX plain_unique ON "Odd.Schema"."Tab ""q"" é" (v, id) WITH (fillfactor = 70);
+      INSERT INTO "Odd.Schema"."Tab ""q"" é" SELECT g, 'V' || g, g, g, g, g FROM generate_series(1, 3000) g;
+
+      CREATE TABLE public.booking (id int PRIMARY KEY, during int4range,
+                                   EXCLUDE USING gist (during WITH &&));
+      INSERT INTO public.booking SELECT g, int4range(g * 10, g * 10 + 5) FROM generate_series(1, 500) g;
+
+      CREATE TABLE public.child (id int PRIMARY KEY,
+                                 parent_id int REFERENCES "Odd.Schema"."Tab ""q"" é" (id) DEFERRABLE,
+                                 note text);
+      CREATE UNIQUE INDEX child_note ON public.child (note);
+      ALTER TABLE public.child CLUSTER ON child_pkey;
+      ALTER TABLE public.child ALTER COLUMN note SET NOT NULL;
+      ALTER TABLE public.child REPLICA IDENTITY USING INDEX child_note;
+      INSERT INTO public.child SELECT g, g, 'n' || g FROM generate_series(1, 1000) g;
+
+      CREATE TABLE public.events (id int, at date, v text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+      CREATE TABLE public.events_a PARTITION OF public.events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+      CREATE TABLE public.events_b PARTITION OF public.events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+      CREATE INDEX events_v ON public.events (v);
+      INSERT INTO public.events SELECT g, date '2024-01-01' + g, 'e' || g FROM generate_series(1, 700) g;
+
+      CREATE TABLE public.inh_parent (id int PRIMARY KEY, v text);
+      CREATE TABLE public.inh_child (extra int) INHERITS (public.inh_parent);
+      CREATE INDEX inh_child_v ON public.inh_child (v);
+      INSERT INTO public.inh_child SELECT g, 'c', g FROM generate_series(1, 50) g;
+
+      CREATE TABLE public.nokeys (v text);
+      INSERT INTO public.nokeys VALUES ('a'), ('a');
+
+      CREATE FUNCTION public.touch() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END';
+      CREATE TRIGGER touch BEFORE UPDATE ON public.child FOR EACH ROW EXECUTE FUNCTION public.touch();
+      COMMENT ON INDEX "Odd.Schema"."Ix.Lower ""v""" IS 'a comment on a worker-built index';
+    )sql");
+  }
+
+  std::string Manifest() {
+    auto o = Options();
+    o.extra_spec = "  databases: {include: [app]}\n  method: dump\n  roles: {migrate: false}\n";
+    return BuildManifest(o);
+  }
+
+  void ExpectSameSchemaObjects() {
+    Rows a = SchemaObjects(*src_, "app"), b = SchemaObjects(*dst_, "app");
+    EXPECT_EQ(a, b);
+    EXPECT_GT(a.size(), 20u);
+    EXPECT_EQ(dst_->Scalar("app", "SELECT count(*) FROM pg_index WHERE NOT indisvalid OR NOT indisready"), "0");
+  }
+};
+
+TEST_F(MigrateIndexesTest, DumpBuildsEveryIndexAndConstraintWithTheSourcesNamesAndDefinitions) {
+  StartServers();
+  CreateSchema();
+  auto status = MigrateJson(Manifest());
+  ASSERT_NE(Db(status, "app"), nullptr);
+  EXPECT_EQ((*Db(status, "app"))["status"], "done") << status.dump();
+  EXPECT_THAT((*Db(status, "app")).dump(), Not(HasSubstr("already exists")));
+  ExpectSameData("app");
+  ExpectSameSchemaObjects();
+  EXPECT_EQ(dst_->Scalar("app", "SELECT obj_description('\"Odd.Schema\".\"Ix.Lower \"\"v\"\"\"'::regclass, 'pg_class')"),
+            "a comment on a worker-built index");
+
+  // The copy workers built the ordinary tables' indexes (recorded by source catalog id) and
+  // left the exclusion constraint, the partitioned and inherited tables and the indexes with
+  // extra clauses to post-data.
+  auto built = [&](const std::string& table) {
+    return dst_->Scalar("app", "SELECT coalesce((SELECT value FROM _pgferry.state WHERE key = " +
+                                   QuoteLiteral("indexes:" + table) + "), '<none>')");
+  };
+  std::string odd = built("Odd.Schema.Tab \"q\" é");
+  for (const std::string& name : {"PK \"x\" é", "uq.Def", "u_imm_deferrable", "u2_nnd", "a_incl"}) {
+    std::string oid = src_->Scalar("app", "SELECT oid FROM pg_constraint WHERE conname = " + QuoteLiteral(name));
+    EXPECT_THAT(odd, HasSubstr("2606:" + oid)) << name;
+  }
+  for (const std::string& name : {"Ix.Lower \"v\"", "plain_unique"}) {
+    std::string oid = src_->Scalar("app", "SELECT oid FROM pg_class WHERE relname = " + QuoteLiteral(name));
+    EXPECT_THAT(odd, HasSubstr("1259:" + oid)) << name;
+  }
+  std::string expr_stats = src_->Scalar("app", "SELECT oid FROM pg_class WHERE relname = 'expr_stats'");
+  EXPECT_THAT(odd, Not(HasSubstr("1259:" + expr_stats)));  // per-column statistics: post-data
+  std::string booking = built("public.booking");
+  EXPECT_THAT(booking, HasSubstr("2606:" + src_->Scalar("app", "SELECT oid FROM pg_constraint WHERE conname = 'booking_pkey'")));
+  EXPECT_THAT(booking, Not(HasSubstr(src_->Scalar("app", "SELECT oid FROM pg_constraint WHERE contype = 'x'"))));
+  EXPECT_EQ(built("public.child"), "");  // clustered primary key, replica identity index: post-data
+  EXPECT_EQ(built("public.inh_parent"), "");
+  EXPECT_EQ(built("public.events"), "");
+  // Every copied table was analyzed.
+  EXPECT_EQ(dst_->Scalar("app", "SELECT count(*) FROM pg_stat_user_tables WHERE relname IN "
+                                "('booking', 'child', 'nokeys', 'Tab \"q\" é') AND last_analyze IS NULL"),
+            "0");
+
+  // The constraints work: the deferrable unique defers, the primary key refuses a duplicate.
+  dst_->Exec("app", "BEGIN; UPDATE \"Odd.Schema\".\"Tab \"\"q\"\" é\" SET u = u + 1; COMMIT");
+  EXPECT_THROW(dst_->Exec("app", "INSERT INTO \"Odd.Schema\".\"Tab \"\"q\"\" é\" (id) VALUES (1)"), std::runtime_error);
+  EXPECT_THROW(dst_->Exec("app", "INSERT INTO public.booking VALUES (9999, int4range(10, 12))"), std::runtime_error);
+}
+
+TEST_F(MigrateIndexesTest, RerunAfterTheCopyBuildsNothingTwice) {
+  StartServers();
+  CreateSchema();
+  auto status = MigrateJson(Manifest());
+  ASSERT_EQ((*Db(status, "app"))["status"], "done");
+  // As if the run had stopped during the copy: every table copied, one of them (with every kind
+  // of worker-built index) between its copy and its index build record, and post-data not begun.
+  dst_->Exec("app", "DELETE FROM _pgferry.state WHERE key IN ('done', 'post-data', 'data', "
+                    "'indexes:Odd.Schema.Tab \"q\" é')");
+  status = MigrateJson(Manifest());
+  EXPECT_EQ((*Db(status, "app"))["status"], "done") << status.dump();
+  ExpectSameData("app");
+  ExpectSameSchemaObjects();
+  EXPECT_NE(dst_->Scalar("app", "SELECT value FROM _pgferry.state WHERE key = 'indexes:Odd.Schema.Tab \"q\" é'"), "");
+  // And once more with everything recorded: nothing to do.
+  status = MigrateJson(Manifest());
+  EXPECT_EQ((*Db(status, "app"))["status"], "done");
+  ExpectSameSchemaObjects();
+}
+
+}  // namespace
+}  // namespace pgferry::testing
