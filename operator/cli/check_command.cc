@@ -15,12 +15,16 @@ namespace pgferry::cli {
 namespace {
 
 nlohmann::json ServerJson(const ServerInventory& s, const std::string& endpoint) {
-  return {{"endpoint", endpoint},          {"version", s.version},
-          {"user", s.user},                {"superuser", s.is_superuser},
-          {"replication", s.can_replicate}, {"walLevel", s.wal_level},
+  return {{"endpoint", endpoint},
+          {"version", s.version},
+          {"user", s.user},
+          {"superuser", s.is_superuser},
+          {"replication", s.can_replicate},
+          {"walLevel", s.wal_level},
           {"maxReplicationSlots", s.max_replication_slots},
           {"usedReplicationSlots", s.used_replication_slots},
-          {"maxWalSenders", s.max_wal_senders}, {"usedWalSenders", s.used_wal_senders}};
+          {"maxWalSenders", s.max_wal_senders},
+          {"usedWalSenders", s.used_wal_senders}};
 }
 
 nlohmann::json ReportJson(const PreflightInput& in, const PreflightReport& r) {
@@ -46,7 +50,8 @@ nlohmann::json ReportJson(const PreflightInput& in, const PreflightReport& r) {
 void PrintText(const PreflightInput& in, const PreflightReport& r) {
   auto server = [](const char* label, const ServerInventory& s, const std::string& ep) {
     std::printf("%-12s %s  PostgreSQL %s  user %s%s%s  wal_level=%s  slots %d/%d\n", label,
-                ep.c_str(), s.major_name().c_str(), s.user.c_str(), s.is_superuser ? " (superuser)" : "",
+                ep.c_str(), s.major_name().c_str(), s.user.c_str(),
+                s.is_superuser ? " (superuser)" : "",
                 !s.is_superuser && s.can_replicate ? " (REPLICATION)" : "", s.wal_level.c_str(),
                 s.used_replication_slots, s.max_replication_slots);
   };
@@ -56,8 +61,10 @@ void PrintText(const PreflightInput& in, const PreflightReport& r) {
   TextTable t({"DATABASE", "METHOD", "TABLES", "NOTE"});
   for (const auto& d : r.databases) {
     std::string note = d.error ? "error: " + *d.error : d.reason ? *d.reason : "";
-    for (const auto& w : d.warnings) note += (note.empty() ? "" : "; ") + std::string("warning: ") + w;
-    t.AddRow({d.dbname, d.error ? "-" : d.method, d.error ? "-" : std::to_string(d.tables.size()), note});
+    for (const auto& w : d.warnings)
+      note += (note.empty() ? "" : "; ") + std::string("warning: ") + w;
+    t.AddRow({d.dbname, d.error ? "-" : d.method, d.error ? "-" : std::to_string(d.tables.size()),
+              note});
   }
   t.Print(stdout);
   for (const auto& w : r.warnings) std::printf("warning: %s\n", w.c_str());
@@ -94,7 +101,8 @@ int RunCheck(const std::vector<std::string>& args) {
   auto in = Probe(connector, m->migration.spec, *ep);
   if (!in.ok()) {
     if (json)
-      std::cout << nlohmann::json({{"ok", false}, {"errors", {in.status().message()}}}).dump(2)
+      std::cout << nlohmann::json({{"ok", false}, {"errors", {in.status().message()}}})
+                       .dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
                 << "\n";
     else
       std::printf("error: %s\n\ncheck failed: cannot connect\n", in.status().message().c_str());
@@ -102,7 +110,9 @@ int RunCheck(const std::vector<std::string>& args) {
   }
   PreflightReport report = RunPreflight(*in);
   if (json)
-    std::cout << ReportJson(*in, report).dump(2) << "\n";
+    std::cout
+        << ReportJson(*in, report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+        << "\n";
   else
     PrintText(*in, report);
   return report.ok() ? kExitOk : kExitValidation;

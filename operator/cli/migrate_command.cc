@@ -41,7 +41,8 @@ class ConsoleProgress : public ProgressListener {
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
     std::fprintf(stderr, "\r\033[K%s  databases %s  tables %lld/%lld  rows %lld  %.1f MiB  %.0fs",
                  s.phase.c_str(), s.progress.c_str(), static_cast<long long>(synced),
-                 static_cast<long long>(tables), static_cast<long long>(rows), bytes / 1048576.0, secs);
+                 static_cast<long long>(tables), static_cast<long long>(rows), bytes / 1048576.0,
+                 secs);
   }
   void OnEvent(const std::string& reason, const std::string& message, bool warning) override {
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
@@ -75,7 +76,8 @@ int Load(const char* cmd, const CommandLine& cl, Loaded* out) {
     return kExitUsage;
   }
   const auto& meta = m->migration.metadata;
-  out->migration_id = MigrationShortId(!meta.uid.empty() ? meta.uid : meta.namespace_ + "/" + meta.name);
+  out->migration_id =
+      MigrationShortId(!meta.uid.empty() ? meta.uid : meta.namespace_ + "/" + meta.name);
   out->manifest = std::move(*m);
   out->endpoints = std::move(*ep);
   return kExitOk;
@@ -138,11 +140,13 @@ int RunMigrate(const std::vector<std::string>& args) {
     for (const auto& g : engine.passwords()) pw[g.role] = g.password;
     report["generatedPasswords"] = pw;
     std::ofstream f(cl->Flag("report-file"));
-    f << report.dump(2) << "\n";
+    f << report.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     if (!f) std::cerr << "pgferry migrate: cannot write " << cl->Flag("report-file") << "\n";
   }
   if (cl->Flag("output") == "json") {
-    std::cout << api::StatusToJson(status).dump(2) << "\n";
+    std::cout << api::StatusToJson(status).dump(2, ' ', false,
+                                                nlohmann::json::error_handler_t::replace)
+              << "\n";
   } else {
     if (outcome == RunOutcome::kValidationFailed) {
       for (const auto& e : engine.preflight().errors) std::printf("error: %s\n", e.c_str());
@@ -153,23 +157,28 @@ int RunMigrate(const std::vector<std::string>& args) {
       PrintStatusTable(status, engine.passwords(), cl->Has("show-passwords"));
       std::vector<std::string> syncing;
       for (const auto& d : status.databases)
-        if (d.status == api::kDbSyncing || (d.status == api::kDbRunning && d.method == api::kMethodReplication))
+        if (d.status == api::kDbSyncing ||
+            (d.status == api::kDbRunning && d.method == api::kMethodReplication))
           syncing.push_back(d.dbname);
       if (!syncing.empty()) {
-        std::printf("\nreplication keeps running for %zu database(s). To cut over, set "
-                    "spec.replication.cutover: true and run pgferry migrate again; to stop "
-                    "replication and drop its objects, run pgferry cleanup with the same files.\n",
-                    syncing.size());
+        std::printf(
+            "\nreplication keeps running for %zu database(s). To cut over, set "
+            "spec.replication.cutover: true and run pgferry migrate again; to stop "
+            "replication and drop its objects, run pgferry cleanup with the same files.\n",
+            syncing.size());
       }
     }
   }
   switch (outcome) {
-    case RunOutcome::kDone: return kExitOk;
-    case RunOutcome::kValidationFailed: return kExitValidation;
+    case RunOutcome::kDone:
+      return kExitOk;
+    case RunOutcome::kValidationFailed:
+      return kExitValidation;
     case RunOutcome::kStopped:
       std::cerr << "pgferry migrate: stopped; run it again to continue\n";
       return kExitFailed;
-    case RunOutcome::kDatabaseFailed: return kExitFailed;
+    case RunOutcome::kDatabaseFailed:
+      return kExitFailed;
   }
   return kExitFailed;
 }
