@@ -190,6 +190,7 @@ class LibpqSession : public Session {
 // The relay keeps at most this many bytes queued in the destination's libpq output buffer
 // (plus one row): beyond it, reading from the source waits until the destination drains.
 constexpr int64_t kMaxUnflushed = 1 << 20;
+constexpr size_t kBatch = 64 * 1024;
 
 Result<int64_t> LibpqSession::RelayTo(const std::string& copy_out_sql, LibpqSession& to,
                                       const std::string& copy_in_sql,
@@ -233,8 +234,11 @@ Result<int64_t> LibpqSession::RelayTo(const std::string& copy_out_sql, LibpqSess
     (void)to.EndCopyIn(std::string("cannot switch to non-blocking mode"));
     return to.ConnectionLost();
   }
-  char* pending = nullptr;
-  int pending_len = 0;
+  // Rows are gathered into one CopyData message of up to kBatch bytes (one row may be longer):
+  // fewer, larger messages for the destination server to take apart.
+  std::string batch;
+  batch.reserve(kBatch + 8192);
+  bool batch_refused = false;  // the last put found no room: wait until the socket drains
   bool src_done = false;
   int64_t bytes = 0, unflushed = 0, last_progress = 0;
   Status failure;
@@ -243,28 +247,28 @@ Result<int64_t> LibpqSession::RelayTo(const std::string& copy_out_sql, LibpqSess
     // Move rows until one side would block.
     for (bool moved = true; moved && failure.ok();) {
       moved = false;
-      if (!pending && !src_done && unflushed < kMaxUnflushed) {
-        int n = PQgetCopyData(src, &pending, 1);
+      bool src_waits = src_done || unflushed >= kMaxUnflushed;
+      if (!src_waits && batch.size() < kBatch) {
+        char* row = nullptr;
+        int n = PQgetCopyData(src, &row, 1);
         if (n > 0) {
-          pending_len = n;
+          batch.append(row, n);
+          PQfreemem(row);
           moved = true;
         } else if (n == -1) {
-          pending = nullptr;
           src_done = true;
         } else if (n == -2) {
-          pending = nullptr;
           failure = ConnectionLost();
-        } else {
-          pending = nullptr;  // n == 0: no whole row buffered yet
         }
+        src_waits = n <= 0;  // n == 0: no whole row buffered yet
       }
-      if (pending) {
-        int r = PQputCopyData(dst, pending, pending_len);
+      if (!failure.ok()) break;
+      if (!batch.empty() && !batch_refused && (batch.size() >= kBatch || src_waits)) {
+        int r = PQputCopyData(dst, batch.data(), static_cast<int>(batch.size()));
         if (r == 1) {
-          bytes += pending_len;
-          unflushed += pending_len;
-          PQfreemem(pending);
-          pending = nullptr;
+          bytes += static_cast<int64_t>(batch.size());
+          unflushed += static_cast<int64_t>(batch.size());
+          batch.clear();
           moved = true;
           if (on_progress && bytes - last_progress >= (1 << 20)) {
             on_progress(bytes);
@@ -273,23 +277,27 @@ Result<int64_t> LibpqSession::RelayTo(const std::string& copy_out_sql, LibpqSess
         } else if (r < 0) {
           failure = dst_error();
           dst_failed = true;
-        }  // r == 0: no room; wait for the socket below
+        } else {
+          batch_refused = true;  // r == 0: no room
+        }
       }
     }
     if (!failure.ok()) break;
-    if (unflushed > 0) {
+    if (unflushed > 0 || batch_refused) {
       int f = PQflush(dst);
       if (f == 0) {
         unflushed = 0;
+        batch_refused = false;
       } else if (f < 0) {
         failure = dst_error();
         dst_failed = true;
         break;
       }
     }
-    if (src_done && !pending && unflushed == 0) break;
-    bool want_src = !pending && !src_done && unflushed < kMaxUnflushed;
-    bool want_dst_write = pending || unflushed > 0;
+    if (src_done && batch.empty() && unflushed == 0) break;
+    if (!batch_refused && !batch.empty() && (src_done || unflushed == 0)) continue;  // put it now
+    bool want_src = !src_done && unflushed < kMaxUnflushed && batch.size() < kBatch;
+    bool want_dst_write = batch_refused || unflushed > 0;
     // The destination is also watched for input: an error it sends mid-COPY ends the relay at
     // the next put instead of after the whole table.
     pollfd fds[2] = {{PQsocket(src), static_cast<short>(want_src ? POLLIN : 0), 0},
@@ -305,7 +313,6 @@ Result<int64_t> LibpqSession::RelayTo(const std::string& copy_out_sql, LibpqSess
       dst_failed = true;
     }
   }
-  if (pending) PQfreemem(pending);
   (void)PQsetnonblocking(dst, 0);  // flushes whatever is left, blocking
   if (!failure.ok()) {
     if (dst_failed) {
