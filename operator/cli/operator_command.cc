@@ -21,6 +21,7 @@
 #include "operator/kube/kube_config.h"
 #include "operator/pg/libpq_session.h"
 #include "operator/runtime/bind_address.h"
+#include "operator/runtime/rest_client_metrics.h"
 
 namespace pgferry::cli {
 namespace {
@@ -250,7 +251,15 @@ int RunOperator(const std::vector<std::string>& args) {
     std::cerr << "pgferry operator: " << config.status().message() << "\n";
     return kExitFailed;
   }
-  auto client = kube::HttpKubeClient::FromConfig(*config);
+  prometheus::Registry client_metrics_registry;
+  runtime::RestClientMetrics rest_metrics(client_metrics_registry,
+                                          runtime::HostOfUrl(config->server));
+  kube::HttpClientOptions client_options;
+  client_options.on_response = [&rest_metrics](const std::string& method, int code) {
+    rest_metrics.Observe(method, code);
+  };
+  o.extra_metrics.push_back(&client_metrics_registry);
+  auto client = kube::HttpKubeClient::FromConfig(*config, client_options);
   if (!client.ok()) {
     std::cerr << "pgferry operator: " << config->source << ": " << client.status().message()
               << "\n";

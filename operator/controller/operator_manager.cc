@@ -98,7 +98,10 @@ int OperatorManager::Run(runtime::Shutdown& shutdown) {
   runtime::ProbeServer probes;
   probes.AddReadyCheck("informer-pgmigrations", [&migrations] { return migrations.SyncStatus(); });
   probes.AddReadyCheck("informer-secrets", [&secrets] { return secrets.SyncStatus(); });
-  runtime::MetricsServer metrics_server({&registry});
+  std::vector<const prometheus::Collectable*> collectables = {&registry};
+  collectables.insert(collectables.end(), options_.extra_metrics.begin(),
+                      options_.extra_metrics.end());
+  runtime::MetricsServer metrics_server(collectables);
   Status st = probes.Start(options_.health_probe_bind_address);
   if (st.ok()) st = metrics_server.Start(options_.metrics_bind_address);
   if (!st.ok()) {

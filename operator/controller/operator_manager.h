@@ -22,6 +22,10 @@
 #include "operator/kube/kube_client.h"
 #include "operator/runtime/shutdown.h"
 
+namespace prometheus {
+class Collectable;
+}
+
 namespace pgferry::controller {
 
 struct OperatorOptions {
@@ -40,6 +44,8 @@ struct OperatorOptions {
   std::string server_description;  // "https://10.0.0.1:443 (in-cluster service account)"
   runtime::LogSink log;            // info and above
   runtime::LogSink debug;          // may be empty
+  // More series for /metrics (the API client's rest_client_requests_total); must outlive Run.
+  std::vector<const prometheus::Collectable*> extra_metrics;
 };
 
 class OperatorManager {

@@ -92,6 +92,10 @@ class HttpKubeClient::Impl {
     return cc;
   }
 
+  void Observe(const std::string& method, int code) const {
+    if (options_.on_response) options_.on_response(method, code);
+  }
+
   http_request NewRequest(const std::string& method, const std::string& path_and_query) {
     http_request request(method);
     request.set_request_uri(web::uri(path_and_query));
@@ -122,9 +126,11 @@ class HttpKubeClient::Impl {
         response = client_->request(request).get();
         text = response.extract_utf8string(/*ignore_content_type=*/true).get();
       } catch (const std::exception& e) {
+        Observe(method, 0);
         return TransportError(e, what);
       }
       int code = response.status_code();
+      Observe(method, code);
       if (code >= 200 && code < 300) {
         if (text.empty()) return Json::object();
         Json parsed = Json::parse(text, nullptr, /*allow_exceptions=*/false);
@@ -167,8 +173,10 @@ class HttpKubeClient::Impl {
       response = client.request(NewRequest("GET", path), cancel.get_token()).get();
     } catch (const std::exception& e) {
       if (stop.stop_requested()) return aborted();
+      Observe("GET", 0);
       return TransportError(e, what);
     }
+    Observe("GET", response.status_code());
     if (response.status_code() != 200) {
       std::string text;
       try {

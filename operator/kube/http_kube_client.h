@@ -17,6 +17,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -29,6 +30,9 @@ struct HttpClientOptions {
   std::chrono::seconds request_timeout{30};  // per send/receive step of a request
   std::string user_agent = "pgferry";
   int max_retries = 3;  // for 429/503 answers with Retry-After
+  // Called after every request (each retry and each watch included) with the HTTP method and
+  // status code, 0 when no answer came; from the calling thread, so it must be thread-safe.
+  std::function<void(const std::string& method, int code)> on_response;
 };
 
 class HttpKubeClient : public KubeClient {

@@ -117,7 +117,8 @@ TEST_F(OperatorMigrationTest, ReplicatesCutsOverDeletesAndStopsCleanly) {
   src_->Exec("app", "INSERT INTO public.items (name) VALUES ('late arrival')");
   EXPECT_TRUE(WaitForRows("app", "1001"));
 
-  // Metrics: controller-runtime names and the domain series.
+  // Metrics: controller-runtime, workqueue and client-go names, and the domain series, each with
+  // a value (while a database replicates, every reconcile ends in requeue-after: polling).
   ASSERT_EQ(HttpGet(op->MetricsPort(), "/metrics", &body), 200);
   EXPECT_THAT(body, HasSubstr("controller_runtime_reconcile_total{"));
   EXPECT_THAT(body, HasSubstr("workqueue_depth{"));
@@ -125,11 +126,22 @@ TEST_F(OperatorMigrationTest, ReplicatesCutsOverDeletesAndStopsCleanly) {
       body,
       ::testing::ContainsRegex(
           "pgferry_database_status\\{[^}]*database=\"app\"[^}]*status=\"syncing\"[^}]*\\} 1"));
-  EXPECT_THAT(body, HasSubstr("pgferry_replication_lag_bytes{"));
+  EXPECT_THAT(body, ::testing::ContainsRegex(
+                        "pgferry_replication_lag_bytes\\{[^}]*database=\"app\"[^}]*\\} [0-9]"));
   EXPECT_THAT(body,
               ::testing::ContainsRegex("pgferry_rows_copied\\{[^}]*database=\"app\"[^}]*\\} 1000"));
+  EXPECT_THAT(body, ::testing::ContainsRegex("pgferry_replication_slot_retained_wal_bytes\\{[^}]*"
+                                             "slot=\"pgferry_[0-9a-f_]+\"[^}]*\\} [0-9]"));
+  EXPECT_THAT(body, ::testing::ContainsRegex("controller_runtime_reconcile_total\\{[^}]*"
+                                             "result=\"requeue_after\"[^}]*\\} [1-9]"));
+  EXPECT_THAT(body, HasSubstr("controller_runtime_reconcile_time_seconds_bucket{"));
+  EXPECT_THAT(body, HasSubstr("workqueue_adds_total{"));
+  // client-go's request counter: list/watch/get answered 200, the creates 201.
   EXPECT_THAT(body, ::testing::ContainsRegex(
-                        "pgferry_replication_slot_retained_wal_bytes\\{[^}]*slot=\"pgferry_"));
+                        "rest_client_requests_total\\{code=\"200\",host=\"127\\.0\\.0\\.1:[0-9]+\","
+                        "method=\"GET\"\\} [1-9]"));
+  EXPECT_THAT(body, ::testing::ContainsRegex(
+                        "rest_client_requests_total\\{code=\"201\",[^}]*method=\"POST\"\\} [1-9]"));
 
   // An operator restart in the middle of the migration picks it up without duplicates.
   EXPECT_EQ(op->Terminate(), 0) << op->log();
