@@ -116,10 +116,24 @@ runtime::ReconcileResult PgMigrationReconciler::CleanupFailed(
   if (give_up) {
     std::string msg = "cleanup given up after " + std::to_string(rec.cleanup_attempts) +
                       " attempt(s), releasing the finalizer: " + error;
+    if (left.empty()) {
+      // No cleanup run got far enough to report (e.g. the Secrets are gone after an operator
+      // restart): name what the status records as created.
+      for (const auto& d : rec.status.databases) {
+        const auto& o = d.replicationObjects;
+        if (!o.subscription.empty())
+          left.push_back("subscription " + o.subscription + " in database " + d.dbname +
+                         " on the destination");
+        if (!o.slot.empty()) left.push_back("slot " + o.slot + " on the source");
+        if (!o.publication.empty())
+          left.push_back("publication " + o.publication + " in database " + d.dbname +
+                         " on the source");
+      }
+    }
     msg += left.empty()
                ? "; what pgferry created may remain on the servers (objects named pgferry_" +
                      rec.status.migrationId + "_*)"
-               : "; left behind: " + Join(left);
+               : "; may be left behind: " + Join(left);
     Log("Cleanup given up key=" + LogValue(key) + " error=" + LogValue(msg));
     Event(live, rec, gen, "CleanupAbandoned", msg, true);
     return ReleaseFinalizer(live, m, rec);

@@ -240,5 +240,45 @@ TEST_F(ReconcilerTest, CleanupThatKeepsFailingIsGivenUpWithAWarningNamingWhatIsL
   EXPECT_THAT(events, HasSubstr("left behind"));
 }
 
+TEST_F(ReconcilerTest, AfterARestartWithTheSecretsGoneCleanupIsGivenUpNamingTheRecordedObjects) {
+  CreateSecret();
+  CreateMigration({{"suspend", true}});
+  ReconcileUntil(
+      [](const Json& o) { return Condition(o, "Reconciling", "reason") == "Suspended"; });
+  // As if an earlier run had set up replication.
+  auto o = *client_.Get(kube::PgMigrationsResource(), "default", "m1");
+  o["status"]["migrationId"] = "0badf00d";
+  o["status"]["databases"] =
+      Json::array({{{"dbname", "app"},
+                    {"method", "replication"},
+                    {"status", "syncing"},
+                    {"replicationObjects", {{"slot", "pgferry_0badf00d_1"}}}}});
+  ASSERT_TRUE(client_.UpdateStatus(kube::PgMigrationsResource(), o).ok());
+  WaitForCache([](const Json& c) { return !StatusOf(c).databases.empty(); });
+  reconciler_ = nullptr;  // a fresh reconciler reads the status from the object, like a restart
+  ReconcilerDeps deps;
+  deps.client = &client_;
+  deps.migrations = &migrations_;
+  deps.secrets = &secrets_;
+  deps.runner = &runner_;
+  deps.connector = &connector_;
+  deps.events = &recorder_;
+  ReconcilerOptions opts;
+  opts.cleanup_max_attempts = 2;
+  opts.cleanup_backoff = std::chrono::milliseconds(10);
+  reconciler_ = std::make_unique<PgMigrationReconciler>(deps, opts);
+
+  // The Secrets were deleted together with the PgMigration: nothing to connect with.
+  ASSERT_TRUE(client_.Delete(kube::SecretsResource(), "default", "pg", {}).ok());
+  for (int i = 0; i < 200 && !secrets_.List().empty(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_TRUE(client_.Delete(kube::PgMigrationsResource(), "default", "m1", {}).ok());
+  ReconcileUntil([](const Json& o) { return o.is_null(); });
+  std::string events = Events();
+  EXPECT_THAT(events, HasSubstr("Warning CleanupFailed: cleanup attempt 1 of 2 failed"));
+  EXPECT_THAT(events, HasSubstr("Warning CleanupAbandoned: cleanup given up after 2 attempt(s)"));
+  EXPECT_THAT(events, HasSubstr("may be left behind: slot pgferry_0badf00d_1 on the source"));
+}
+
 }  // namespace
 }  // namespace pgferry::controller
