@@ -52,8 +52,12 @@ class InClusterTest : public OperatorTest {
     OperatorTest::TearDown();
   }
   std::unique_ptr<OperatorProcess> StartInCluster(const std::vector<std::string>& extra = {}) {
-    std::vector<std::string> args = {"--metrics-bind-address", "0", "--health-probe-bind-address",
-                                     "127.0.0.1:0", "--log-level", "debug"};
+    std::vector<std::string> args = {"--metrics-bind-address",
+                                     "0",
+                                     "--health-probe-bind-address",
+                                     "127.0.0.1:0",
+                                     "--log-level",
+                                     "debug"};
     args.insert(args.end(), extra.begin(), extra.end());
     return std::make_unique<OperatorProcess>(args, dir_);
   }
@@ -108,6 +112,21 @@ TEST_F(InClusterTest, AWrongTokenStopsTheOperatorWithAClearMessage) {
   EXPECT_THAT(op->log(), ::testing::Not(HasSubstr("not-the-token")));
 }
 
+TEST_F(InClusterTest, AWrongCaStopsTheOperatorWithAClearMessage) {
+  WriteFile(sa_dir_ + "/token", "sa-token\n");
+  CommandResult r = RunCommand({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                                "-keyout", Scratch("other-ca.key"), "-out", sa_dir_ + "/ca.crt",
+                                "-days", "2", "-subj", "/CN=some other CA"},
+                               dir_);
+  ASSERT_EQ(r.exit_code, 0) << r.all();
+  auto op = StartInCluster();
+  auto code = op->Wait(std::chrono::seconds(30));
+  ASSERT_TRUE(code.has_value()) << op->log();
+  EXPECT_EQ(*code, 1);
+  EXPECT_THAT(op->log(), HasSubstr("certificate verify failed"));
+  EXPECT_THAT(op->log(), HasSubstr("https://127.0.0.1:" + std::to_string(server_->port())));
+}
+
 TEST_F(InClusterTest, BadFlagsExitTwo) {
   OperatorProcess unknown({"--no-such-flag"}, dir_);
   EXPECT_EQ(unknown.Wait(std::chrono::seconds(10)), 2);
@@ -117,6 +136,9 @@ TEST_F(InClusterTest, BadFlagsExitTwo) {
   EXPECT_THAT(level.log(), HasSubstr("--log-level"));
   OperatorProcess workers({"--max-concurrent-migrations", "0"}, dir_);
   EXPECT_EQ(workers.Wait(std::chrono::seconds(10)), 2);
+  OperatorProcess help({"--help"}, dir_);
+  EXPECT_EQ(help.Wait(std::chrono::seconds(10)), 0);
+  EXPECT_THAT(help.log(), HasSubstr("--leader-election-namespace NS"));
 }
 
 }  // namespace
