@@ -25,8 +25,9 @@ int LibpqVersion();
 
 // RelayCopy between two libpq sessions in libpq's asynchronous mode: rows are read from the
 // source with PQgetCopyData(async) while the destination, non-blocking, sends earlier ones, with
-// poll() on both sockets, so reading and writing overlap. At most about 1 MiB (plus one row) waits
-// in the destination's output buffer; past that the source is not read until it drains. A
+// poll() on both sockets, so reading and writing overlap. Rows go out gathered into CopyData
+// messages of up to 64 KiB; at most about 1 MiB more than that (plus one row) waits in the
+// destination's output buffer, past which the source is not read until it drains. A
 // destination error mid-COPY cancels the source's COPY. std::nullopt when either session is not a
 // libpq session (RelayCopy then uses the generic chunk-by-chunk path).
 std::optional<Result<int64_t>> RelayCopyAsync(Session& from, const std::string& copy_out_sql,
