@@ -216,9 +216,13 @@ Status DatabaseMigration::RestoreSection(const std::string& section) {
       if (!any) dump_args.push_back("--extension=pgferry_no_extension_matches_this");
     }
   }
+  // From an archive, pg_restore can also run the remaining post-data steps (foreign key checks,
+  // partitioned tables' indexes) dump.jobs at a time.
+  std::vector<std::string> restore_args;
+  if (e_.spec_.dump.jobs > 1) restore_args.push_back("--jobs=" + std::to_string(e_.spec_.dump.jobs));
   ASSIGN_OR_RETURN(auto r, skip.empty()
                                ? pg::DumpRestore(src_params_, dump_args, dst_params_, {})
-                               : pg::DumpRestoreSkipping(src_params_, dump_args, dst_params_, {}, skip));
+                               : pg::DumpRestoreSkipping(src_params_, dump_args, dst_params_, restore_args, skip));
   if (r.dump_exit != 0)
     return Internal("pg_dump --section=" + section + " failed: " + r.dump_stderr.substr(0, 500));
   RestoreErrors errs = ClassifyRestoreErrors(r.restore_stderr);
