@@ -282,9 +282,7 @@ Status DatabaseMigration::CopyTables(const std::string& snapshot) {
     }
     pg::Session& s = **src;
     pg::Session& d = **dst;
-    // A long copy must not trip a role's statement or idle-in-transaction timeout.
-    for (const char* stmt : sql::kBulkLoadSettings)
-      if (std::string(stmt).find("timeout") != std::string::npos) (void)s.Query(stmt);
+    for (const char* stmt : sql::kNoTimeoutSettings) (void)s.Query(stmt);
     Status st = s.Exec("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
     if (st.ok()) st = s.Exec("SET TRANSACTION SNAPSHOT " + s.QuoteLiteral(snapshot));
     auto refused = ApplyBulkLoadSettings(d, maintenance_workers);

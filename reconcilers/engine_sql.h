@@ -170,6 +170,9 @@ SELECT 'c', c.conname::text FROM pg_catalog.pg_constraint c
 // server refusing one (a managed service, a role-level limit) keeps the others.
 inline constexpr const char* kBulkLoadSettings[] = {
     "SELECT pg_catalog.set_config('synchronous_commit', 'off', false)",
+};
+// A long copy must not trip a role's or database's timeouts (source and destination sessions).
+inline constexpr const char* kNoTimeoutSettings[] = {
     "SELECT pg_catalog.set_config('statement_timeout', '0', false)",
     "SELECT pg_catalog.set_config('lock_timeout', '0', false)",
     "SELECT pg_catalog.set_config('idle_in_transaction_session_timeout', '0', false)",

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <iterator>
 #include <sstream>
 
 #include "reconcilers/engine_sql.h"
@@ -125,7 +126,9 @@ Result<std::set<std::pair<uint32_t, uint32_t>>> PresentOnDestination(pg::Session
 
 std::vector<std::string> ApplyBulkLoadSettings(pg::Session& destination, int parallel_maintenance_workers) {
   std::vector<std::string> refused;
-  for (const char* stmt : sql::kBulkLoadSettings) {
+  std::vector<const char*> stmts(std::begin(sql::kBulkLoadSettings), std::end(sql::kBulkLoadSettings));
+  stmts.insert(stmts.end(), std::begin(sql::kNoTimeoutSettings), std::end(sql::kNoTimeoutSettings));
+  for (const char* stmt : stmts) {
     Status st = destination.Query(stmt).status();
     if (!st.ok()) refused.push_back(st.message());
   }
