@@ -1,0 +1,100 @@
+// index_build.h against a real PostgreSQL 15 server: bulk-load settings on a session, and a
+// table's index build run twice (the second finds everything built and changes nothing).
+#include "reconcilers/index_build.h"
+
+#include <gtest/gtest.h>
+
+#include "operator/pg/libpq_session.h"
+#include "tests/harness/pg_cluster.h"
+
+namespace pgferry {
+namespace {
+
+using pgferry::testing::PgCluster;
+
+class IndexBuildSessionTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { server_ = PgCluster::Start().release(); }
+  static void TearDownTestSuite() { delete server_; }
+
+  std::unique_ptr<pg::Session> Connect(const std::string& db) {
+    pg::ConnParams p;
+    p.host = "127.0.0.1";
+    p.port = server_->port();
+    p.user = PgCluster::kSuperuser;
+    p.password = PgCluster::kSuperPassword;
+    p.dbname = db;
+    auto s = pg::LibpqConnector().Connect(p);
+    EXPECT_TRUE(s.ok()) << s.status().ToString();
+    return s.ok() ? std::move(*s) : nullptr;
+  }
+
+  static PgCluster* server_;
+};
+PgCluster* IndexBuildSessionTest::server_ = nullptr;
+
+TEST_F(IndexBuildSessionTest, BulkLoadSettingsRaiseButNeverLowerMaintenanceWorkMem) {
+  auto s = Connect("postgres");
+  ASSERT_TRUE(s);
+  ASSERT_TRUE(s->Exec("SET statement_timeout = '5s'; SET lock_timeout = '1s'").ok());
+  EXPECT_TRUE(ApplyBulkLoadSettings(*s, 1).empty());
+  auto r = s->Query("SELECT current_setting('synchronous_commit'), current_setting('maintenance_work_mem'), "
+                    "current_setting('statement_timeout'), current_setting('lock_timeout'), "
+                    "current_setting('idle_in_transaction_session_timeout'), "
+                    "current_setting('max_parallel_maintenance_workers')");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->Get(0, 0), "off");
+  EXPECT_EQ(r->Get(0, 1), "512MB");
+  EXPECT_EQ(r->Get(0, 2), "0");
+  EXPECT_EQ(r->Get(0, 3), "0");
+  EXPECT_EQ(r->Get(0, 4), "0");
+  EXPECT_EQ(r->Get(0, 5), "1");
+
+  auto big = Connect("postgres");
+  ASSERT_TRUE(big);
+  ASSERT_TRUE(big->Exec("SET maintenance_work_mem = '2GB'").ok());
+  EXPECT_TRUE(ApplyBulkLoadSettings(*big, 2).empty());
+  auto m = big->Query("SELECT current_setting('maintenance_work_mem')");
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m->Get(0, 0), "2GB");
+}
+
+TEST_F(IndexBuildSessionTest, ASecondBuildFindsEverythingBuiltAndChangesNothing) {
+  server_->Exec("postgres", "CREATE DATABASE ib_src");
+  server_->Exec("postgres", "CREATE DATABASE ib_dst");
+  const std::string table = "CREATE TABLE public.\"T\"\"1\" (id int NOT NULL, u int, v text";
+  server_->Exec("ib_src", table + ", CONSTRAINT \"T pk\" PRIMARY KEY (id), CONSTRAINT u_d UNIQUE (u) DEFERRABLE); "
+                          "CREATE INDEX \"v.idx\" ON public.\"T\"\"1\" (v) WHERE v <> ''; "
+                          "INSERT INTO public.\"T\"\"1\" SELECT g, g, 'v' || g FROM generate_series(1, 1000) g");
+  server_->Exec("ib_dst", table + "); INSERT INTO public.\"T\"\"1\" SELECT g, g, 'v' || g FROM generate_series(1, 1000) g");
+  auto src = Connect("ib_src");
+  auto dst = Connect("ib_dst");
+  ASSERT_TRUE(src && dst);
+  TableInfo t;
+  t.schema = "public";
+  t.name = "T\"1";
+  auto first = BuildTableIndexes(*src, *dst, t, "");
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_TRUE(first->all_built);
+  auto ids = BuiltCatalogIds({first->state_value});
+  EXPECT_EQ(ids.size(), 3u);
+  const std::string defs =
+      "SELECT string_agg(pg_get_indexdef(indexrelid), '; ' ORDER BY indexrelid::regclass::text) || ' / ' || "
+      "(SELECT string_agg(conname || ' ' || pg_get_constraintdef(oid), '; ' ORDER BY conname) FROM pg_constraint "
+      "WHERE conrelid = 'public.\"T\"\"1\"'::regclass) FROM pg_index WHERE indrelid = 'public.\"T\"\"1\"'::regclass";
+  EXPECT_EQ(server_->Scalar("ib_dst", defs), server_->Scalar("ib_src", defs));
+  EXPECT_EQ(server_->Scalar("ib_dst", "SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables"), "t");
+
+  auto second = BuildTableIndexes(*src, *dst, t, "");
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ(second->state_value, first->state_value);
+  EXPECT_EQ(server_->Scalar("ib_dst", defs), server_->Scalar("ib_src", defs));
+
+  // What the destination has already is what post-data leaves out.
+  auto present = PresentOnDestination(*src, *dst);
+  ASSERT_TRUE(present.ok()) << present.status().ToString();
+  EXPECT_EQ(*present, ids);
+}
+
+}  // namespace
+}  // namespace pgferry
