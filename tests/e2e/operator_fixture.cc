@@ -164,8 +164,8 @@ std::string OperatorTest::ChartRbacMisses(const std::string& calls_file,
   std::string render =
       env && *env ? env : SourceDir() + "/../shared/tools/chart-render/chart-render";
   if (access(render.c_str(), X_OK) != 0) return "no chart-render at " + render;
-  std::vector<std::string> argv = {render, "--check", "--name", "pgferry", "--namespace",
-                                   "pgferry-system"};
+  std::vector<std::string> argv = {render,    "--check",     "--name",
+                                   "pgferry", "--namespace", "pgferry-system"};
   if (!values_yaml.empty()) {
     WriteFile(Scratch("chart-values.yaml"), values_yaml);
     argv.insert(argv.end(), {"-f", Scratch("chart-values.yaml")});
