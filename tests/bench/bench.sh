@@ -487,7 +487,7 @@ run_tool() {
       pgferry*) extra="  peak RSS $((RSS_OWN / 1024)) MiB own / $((RSS_TREE / 1024)) MiB with children, CPU ${CPU_OWN}s own / ${CPU}s with children" ;;
       native) extra="  (schema $SCHEMA_SECS s + sync $SYNC_SECS s)" ;;
     esac
-    log "$section run $run: $tool ${ELAPSED}s$extra"
+    log "$section run $run: $tool ${ELAPSED}s$extra  (load $(cut -d' ' -f1 /proc/loadavg))"
     if [ $PROFILE = 1 ]; then
       stop_samplers
       profile_summary "$WORK/$LOG.prof-src" "$t_start" "source:     "
@@ -589,7 +589,7 @@ if [ -n "$SCALING" ]; then
     src_psql postgres -c "DROP DATABASE $db"
   done
   echo
-  echo "S3 many small tables, median seconds (ms per table); growth = (t(N)/t(first)) / (N/first), 1.00 = linear:"
+  echo "S3 many small tables, pgferry $GIT_HEAD, median seconds (ms per table) g=growth: time per table relative to the first count (1.00 = linear):"
   printf '  %-8s' tables; for tool in "${scale_tools[@]}"; do printf ' %24s' "$tool"; done; echo
   first=""
   for n in $SCALING; do
@@ -603,6 +603,14 @@ if [ -n "$SCALING" ]; then
     done
     echo
   done
+  n0=${SCALING%% *} nl=${SCALING##* }
+  if [ "$n0" != "$nl" ]; then
+    for tool in "${scale_tools[@]}"; do
+      f=$(median <<<"${TIMES[S3-$n0/$tool]:-}") m=$(median <<<"${TIMES[S3-$nl/$tool]:-}")
+      [ -n "$f" ] && [ -n "$m" ] || continue
+      echo "  $tool: time per table at $nl tables = $(awk -v m="$m" -v n="$nl" -v f="$f" -v n0="$n0" 'BEGIN { printf "%.2f", (m / n) / (f / n0) }') x time per table at $n0 (1.00 = linear; no faster than linear means <= 1.2-1.5)"
+    done
+  fi
   for n in $SCALING; do
     for tool in pgferry-repl pgferry-dump; do
       [ -n "${RSSO[S3-$n/$tool]:-}" ] || continue
