@@ -573,6 +573,8 @@ Status DatabaseMigration::Step() {
     auto snap_session = e_.options_.connector->Connect(src_params_);
     if (!snap_session.ok()) return snap_session.status().Prefixed("source");
     pg::Session& snap = **snap_session;
+    // It stays idle in its transaction while the workers copy: no timeout may end it.
+    for (const char* stmt : sql::kNoTimeoutSettings) (void)snap.Query(stmt);
     RETURN_IF_ERROR(snap.Exec("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"));
     ASSIGN_OR_RETURN(auto exported, snap.Query("SELECT pg_catalog.pg_export_snapshot()"));
     RETURN_IF_ERROR(CopyTables(exported.Get(0, 0)));

@@ -169,5 +169,26 @@ TEST_F(MigrateIndexesTest, RerunAfterTheCopyBuildsNothingTwice) {
   ExpectSameSchemaObjects();
 }
 
+TEST_F(MigrateIndexesTest, SourceAndDestinationTimeoutsDoNotEndALongCopy) {
+  StartServers();
+  src_->Exec("postgres", "CREATE DATABASE app");
+  src_->Exec("app", "CREATE TABLE public.big (id int PRIMARY KEY, pad text); "
+                    "INSERT INTO public.big SELECT g, repeat(md5(g::text), 4) FROM generate_series(1, 400000) g; "
+                    "CREATE TABLE public.small (id int PRIMARY KEY); INSERT INTO public.small VALUES (1)");
+  // Far shorter than copying the big table (and building its key), or than the snapshot
+  // holder's idle time while the workers copy.
+  dst_->Exec("postgres", "CREATE DATABASE app OWNER migrator");
+  for (const auto* c : {src_.get(), dst_.get()})
+    c->Exec("postgres", "ALTER ROLE migrator IN DATABASE app SET statement_timeout = '100ms'; "
+                        "ALTER ROLE migrator IN DATABASE app SET idle_in_transaction_session_timeout = '100ms'");
+  auto o = Options(false, false);
+  o.extra_spec = "  databases: {include: [app]}\n  method: dump\n  roles: {migrate: false}\n  dump: {jobs: 1}\n";
+  src_->Exec("app", "ALTER TABLE public.big OWNER TO migrator; ALTER TABLE public.small OWNER TO migrator");
+  auto status = MigrateJson(BuildManifest(o));
+  ASSERT_NE(Db(status, "app"), nullptr);
+  EXPECT_EQ((*Db(status, "app"))["status"], "done") << status.dump();
+  ExpectSameData("app");
+}
+
 }  // namespace
 }  // namespace pgferry::testing
