@@ -444,7 +444,24 @@ Result<std::string> DatabaseMigration::CreateSlotAndExportSnapshot(std::unique_p
 Status DatabaseMigration::CreateSubscription() {
   ASSIGN_OR_RETURN(auto sub, dst_->Query(sql::kSubscription, {name_}));
   if (!sub.empty()) return Status::Ok();
-  std::string conninfo = src_params_.ConninfoWithPassword();
+  // The destination server opens the subscription's connection itself, so a CA file that
+  // pgferry wrote for its own connections (sslRootCertSecretRef) does not exist there. Leave it
+  // out; a verifying sslmode falls back to an encrypted, unverified connection, and the
+  // database's status says so.
+  pg::ConnParams sub_params = src_params_;
+  if (!sub_params.sslrootcert.empty()) {
+    sub_params.sslrootcert.clear();
+    if (sub_params.sslmode == "verify-ca" || sub_params.sslmode == "verify-full") {
+      std::string was = sub_params.sslmode;
+      sub_params.sslmode = "require";
+      SetDb([&](api::DatabaseStatus& d) {
+        d.warnings.push_back("the subscription connects to the source with sslmode=require, not " +
+                             was + ": the CA of sslRootCertSecretRef is a file on pgferry's side "
+                             "that the destination server cannot read");
+      });
+    }
+  }
+  std::string conninfo = sub_params.ConninfoWithPassword();
   aiven_extras::InstallForSubscriptions(*dst_);
   ASSIGN_OR_RETURN(bool extras, aiven_extras::UseAivenExtras(*dst_, true));
   Status st = aiven_extras::CreateSubscription(*dst_, extras, name_, conninfo, name_, name_);

@@ -293,6 +293,10 @@ TEST_F(ExamplesTest, NonSuperuserSourceVerifiesTheCertificateAndReplicates) {
   Json status = Migrate(manifest);
   EXPECT_THAT(status.value("phase", ""), ::testing::AnyOf("Syncing", "Done")) << status.dump(2);
   EXPECT_EQ(Db(status, "app").value("method", ""), "replication") << status.dump(2);
+  // The CA file is pgferry's; the destination server's subscription cannot read it, so it
+  // connects with sslmode=require and the status says so.
+  EXPECT_THAT(Db(status, "app").dump(), HasSubstr("sslmode=require, not verify-full"))
+      << status.dump(2);
   ExpectSameTable("app", "public.accounts");
 
   r = RunCommand({OperatorBinary(), "cleanup", "-f", Scratch("migration.yaml")}, dir_,
