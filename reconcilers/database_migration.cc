@@ -636,6 +636,7 @@ bool DatabaseMigration::PollSync() {
   bool in_sync = caught_up && ready == total && sub->GetBool(0, 0);
   SetDb([&](api::DatabaseStatus& d) {
     d.lagBytes = caught_up ? 0 : lag;
+    d.walRetainedBytes = std::max<int64_t>(0, slot->GetInt(0, 6));
     d.tablesTotal = std::max<int64_t>(total, static_cast<int64_t>(plan_.tables.size()));
     d.tablesSynced = ready;
     if (in_sync && d.status == api::kDbRunning) d.status = api::kDbSyncing;
@@ -663,6 +664,7 @@ void DatabaseMigration::Cutover() {
   SetDb([&](api::DatabaseStatus& d) {
     d.status = api::kDbDone;
     d.lagBytes = 0;
+    d.walRetainedBytes = 0;
   });
   e_.Event("CutOver", "database \"" + plan_.dbname + "\": sequences synced, replication objects dropped");
 }

@@ -98,7 +98,8 @@ inline constexpr const char* kSlot = R"sql(
 SELECT active, active_pid,
        pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_lsn(), confirmed_flush_lsn)::bigint,
        confirmed_flush_lsn::text, pg_catalog.pg_current_wal_lsn()::text,
-       pg_catalog.pg_wal_lsn_diff(confirmed_flush_lsn, $2::pg_lsn) >= 0
+       pg_catalog.pg_wal_lsn_diff(confirmed_flush_lsn, $2::pg_lsn) >= 0,
+       COALESCE(pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_lsn(), restart_lsn), 0)::bigint
   FROM pg_catalog.pg_replication_slots WHERE slot_name = $1
 )sql";
 inline constexpr const char* kSlotsWithPrefix = R"sql(

@@ -45,7 +45,7 @@ void MigrationMetrics::Update(const std::string& ns, const std::string& name,
       if (replicating && !d.replicationObjects.slot.empty()) {
         Labels l = base;
         l["slot"] = d.replicationObjects.slot;
-        Set(&now, slot_retained_wal_, l, static_cast<double>(d.lagBytes));
+        Set(&now, slot_retained_wal_, l, static_cast<double>(d.walRetainedBytes));
       }
     }
   }

@@ -4,9 +4,9 @@
 //   pgferry_replication_lag_bytes{namespace,migration,database}
 //   pgferry_rows_copied{namespace,migration,database}               rows copied so far
 //   pgferry_replication_slot_retained_wal_bytes{namespace,migration,database,slot}
-// The engine's status carries no per-slot retained-WAL figure yet, so the last series holds the
-// database's lagBytes (the WAL the subscriber has not confirmed, which the slot retains); it is
-// exported only while the database is replicating and has a recorded slot.
+// The last series is the database's status.walRetainedBytes (current WAL position minus the
+// slot's restart_lsn, measured at each sync poll); it is exported only while the database is
+// replicating and has a recorded slot.
 //
 // Ownership: the Registry must outlive this object. Thread-safe.
 #pragma once

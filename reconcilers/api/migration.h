@@ -148,6 +148,7 @@ struct DatabaseStatus {
   int64_t tablesTotal = 0;
   int64_t tablesSynced = 0;
   int64_t lagBytes = 0;
+  int64_t walRetainedBytes = 0;  // WAL the slot keeps on the source (current LSN - restart_lsn)
   int64_t rowsCopied = 0;
   int64_t bytesCopied = 0;
   ReplicationObjects replicationObjects;

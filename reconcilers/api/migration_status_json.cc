@@ -33,6 +33,7 @@ void ReadDatabase(JsonReader& r, DatabaseStatus* d) {
   r.Int64("tablesTotal", &d->tablesTotal);
   r.Int64("tablesSynced", &d->tablesSynced);
   r.Int64("lagBytes", &d->lagBytes);
+  r.Int64("walRetainedBytes", &d->walRetainedBytes);
   r.Int64("rowsCopied", &d->rowsCopied);
   r.Int64("bytesCopied", &d->bytesCopied);
   if (auto objects = r.Object("replicationObjects")) {
@@ -50,7 +51,7 @@ json DatabaseToJson(const DatabaseStatus& d) {
             {"status", d.status},           {"error", OptionalToJson(d.error)},
             {"tablesTotal", d.tablesTotal}, {"tablesSynced", d.tablesSynced},
             {"lagBytes", d.lagBytes},       {"rowsCopied", d.rowsCopied},
-            {"bytesCopied", d.bytesCopied}};
+            {"bytesCopied", d.bytesCopied}, {"walRetainedBytes", d.walRetainedBytes}};
   if (!d.replicationObjects.empty()) {
     json objects = json::object();
     const ReplicationObjects& o = d.replicationObjects;

@@ -43,6 +43,10 @@ TEST_F(ReplicationTest, ReplicatesThenCutsOverWithSequencesAndLeavesNothingBehin
   EXPECT_EQ((*Db(status, "shop"))["tablesTotal"], 2);
   EXPECT_EQ((*Db(status, "shop"))["rowsCopied"], 5500);
   EXPECT_EQ(status["phase"], "Syncing");
+  // The WAL the slot keeps (current position - restart_lsn) is at least the unconfirmed lag.
+  ASSERT_TRUE((*Db(status, "shop")).contains("walRetainedBytes")) << status.dump(2);
+  EXPECT_GE((*Db(status, "shop"))["walRetainedBytes"].get<int64_t>(),
+            (*Db(status, "shop"))["lagBytes"].get<int64_t>());
   std::string slot = (*Db(status, "shop"))["replicationObjects"]["slot"];
   EXPECT_THAT(slot, ::testing::MatchesRegex("pgferry_[0-9a-f]{8}_[0-9a-f]{12}"));
   ExpectSameData("shop");
@@ -59,6 +63,7 @@ TEST_F(ReplicationTest, ReplicatesThenCutsOverWithSequencesAndLeavesNothingBehin
   status = MigrateJson(BuildManifest(o));
   EXPECT_EQ(status["phase"], "Done");
   EXPECT_EQ((*Db(status, "shop"))["status"], "done");
+  EXPECT_EQ((*Db(status, "shop"))["walRetainedBytes"], 0);  // the slot is gone
   EXPECT_EQ(dst_->Scalar("shop", "SELECT last_value FROM public.customers_id_seq"),
             src_->Scalar("shop", "SELECT last_value FROM public.customers_id_seq"));
   EXPECT_EQ((*Db(status, "shop"))["sequencesSynced"]["public.customers_id_seq"], 501);
