@@ -416,6 +416,11 @@ spec:
                       type: integer
                       format: int64
                       description: Replication lag of this database in bytes.
+                    walRetainedBytes:
+                      type: integer
+                      format: int64
+                      description: WAL the replication slot keeps on the source (current WAL
+                        position minus the slot's restart_lsn); 0 once the slot is dropped.
                     rowsCopied:
                       type: integer
                       format: int64
