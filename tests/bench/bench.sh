@@ -24,6 +24,9 @@
 #
 # Environment: PGFERRY_BIN (default build/release/operator/cli/pgferry); FSYNC=on for durable
 # servers (default off, see SETTINGS below).
+# The first lines name what is measured: the binary's version line (with its commit), the
+# checkout's HEAD and the load average; a private copy of the binary is run. Figures and method:
+# docs/performance.md.
 #
 # Every run copies into a freshly started destination server (tests/harness/pgcluster), the
 # source gets a CHECKPOINT first, and the tool order rotates from run to run. After every run the
@@ -75,7 +78,7 @@ while [ $# -gt 0 ]; do
     --results) RESULTS=$2; shift 2 ;;
     --keep) KEEP=1; shift ;;
     --profile) PROFILE=1; shift ;;
-    -h|--help) sed -n '2,45p' "$0"; exit 0 ;;
+    -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1' "$0"; exit 0 ;;
     *) echo "bench: unknown option $1" >&2; exit 2 ;;
   esac
 done
