@@ -254,6 +254,9 @@ Status DatabaseMigration::CheckTablesEmpty() {
   return Status::Ok();
 }
 
+// Tables smaller than this (source pg_table_size) are copied without TRUNCATE + FREEZE.
+constexpr int64_t kFreezeMinBytes = 4 << 20;
+
 Status DatabaseMigration::CopyTables(const std::string& snapshot) {
   // A table is done when its rows and then its indexes are recorded; a rerun finishes either.
   std::vector<const TableInfo*> todo;
@@ -315,10 +318,17 @@ Status DatabaseMigration::CopyTables(const std::string& snapshot) {
       std::string out_sql = t.kind == 'p'
           ? "COPY (SELECT " + list + " FROM " + qs + ") TO STDOUT (FORMAT " + fmt + ")"
           : "COPY " + qs + " (" + list + ") TO STDOUT (FORMAT " + fmt + ")";
+      // TRUNCATE lets COPY FREEZE write frozen rows (no later anti-wraparound vacuum). For a small
+      // table it costs more than it saves (a new file, and at commit a scan of shared_buffers
+      // for the old one): the table was checked empty and a failed copy rolls back, so small
+      // tables are loaded without. An extension's configuration table always starts over.
+      bool freeze = t.kind == 'r' && (t.bytes >= kFreezeMinBytes || !t.extension.empty());
       std::string in_sql = "COPY " + Qualified(d, t) + " (" + list + ") FROM STDIN (FORMAT " + fmt +
-                           (t.kind == 'r' ? ", FREEZE" : "") + ")";
+                           (freeze ? ", FREEZE" : "") + ")";
       // ONLY: an inheritance parent's TRUNCATE would empty its children, copied on their own.
-      st = d.Exec(std::string("BEGIN; TRUNCATE ") + (t.kind == 'p' ? "" : "ONLY ") + Qualified(d, t));
+      st = (freeze || t.kind != 'r')
+               ? d.Exec(std::string("BEGIN; TRUNCATE ") + (t.kind == 'p' ? "" : "ONLY ") + Qualified(d, t))
+               : d.Exec("BEGIN");
       if (!st.ok()) break;
       int64_t last_bytes = 0;
       auto rows = pg::RelayCopy(s, out_sql, d, in_sql, [&](int64_t bytes) {

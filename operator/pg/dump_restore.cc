@@ -66,6 +66,27 @@ int Wait(pid_t pid) {
 }
 
 // Runs one tool to completion, collecting its stdout and stderr.
+// Reads two pipes until both reach end of file. A closed pipe leaves the poll set (fd -1):
+// poll() keeps reporting POLLHUP on a hung-up descriptor even with no events requested, which
+// would turn this loop into a busy spin until the other process exits.
+void DrainPipes(int fd_a, std::string* a, int fd_b, std::string* b) {
+  pollfd fds[2] = {{fd_a, POLLIN, 0}, {fd_b, POLLIN, 0}};
+  std::string* sinks[2] = {a, b};
+  char buf[8192];
+  while (fds[0].fd >= 0 || fds[1].fd >= 0) {
+    if (poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
+      ssize_t n = read(fds[i].fd, buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) fds[i].fd = -1; else sinks[i]->append(buf, static_cast<size_t>(n));
+    }
+  }
+}
+
 int RunTool(const std::string& bin, const std::vector<std::string>& args, const std::vector<std::string>& env,
             std::string* out, std::string* err) {
   int o[2], e[2];
@@ -78,21 +99,7 @@ int RunTool(const std::string& bin, const std::vector<std::string>& args, const 
   pid_t pid = Spawn(bin, args, env, -1, o[1], e[1], {o[0], o[1], e[0], e[1]});
   close(o[1]);
   close(e[1]);
-  bool oopen = true, eopen = true;
-  char buf[8192];
-  while (pid > 0 && (oopen || eopen)) {
-    pollfd fds[2] = {{o[0], static_cast<short>(oopen ? POLLIN : 0), 0},
-                     {e[0], static_cast<short>(eopen ? POLLIN : 0), 0}};
-    if (poll(fds, 2, -1) < 0 && errno != EINTR) break;
-    if (oopen && fds[0].revents) {
-      ssize_t n = read(o[0], buf, sizeof buf);
-      if (n <= 0) oopen = false; else out->append(buf, n);
-    }
-    if (eopen && fds[1].revents) {
-      ssize_t n = read(e[0], buf, sizeof buf);
-      if (n <= 0) eopen = false; else err->append(buf, n);
-    }
-  }
+  if (pid > 0) DrainPipes(o[0], out, e[0], err);
   close(o[0]);
   close(e[0]);
   return pid > 0 ? Wait(pid) : -1;
@@ -202,21 +209,7 @@ Result<DumpRestoreResult> DumpRestore(const ConnParams& source, const std::vecto
     if (restore > 0) Wait(restore);
     return Internal("cannot start " + dir + "/pg_dump or pg_restore");
   }
-  bool dopen = true, ropen = true;
-  char buf[8192];
-  while (dopen || ropen) {
-    pollfd fds[2] = {{derr[0], static_cast<short>(dopen ? POLLIN : 0), 0},
-                     {rerr[0], static_cast<short>(ropen ? POLLIN : 0), 0}};
-    if (poll(fds, 2, -1) < 0 && errno != EINTR) break;
-    if (dopen && fds[0].revents) {
-      ssize_t n = read(derr[0], buf, sizeof buf);
-      if (n <= 0) dopen = false; else r.dump_stderr.append(buf, n);
-    }
-    if (ropen && fds[1].revents) {
-      ssize_t n = read(rerr[0], buf, sizeof buf);
-      if (n <= 0) ropen = false; else r.restore_stderr.append(buf, n);
-    }
-  }
+  DrainPipes(derr[0], &r.dump_stderr, rerr[0], &r.restore_stderr);
   close(derr[0]);
   close(rerr[0]);
   r.dump_exit = Wait(dump);

@@ -248,5 +248,27 @@ TEST_F(MigrateTest, WrongDestinationPasswordIsNeverPrinted) {
   EXPECT_THAT(r.output + r.err, Not(HasSubstr(PgCluster::kSuperPassword)));
 }
 
+// A large table is loaded with TRUNCATE + COPY FREEZE (its pages all-frozen on arrival); a small
+// one without (cheaper than a new file per table), and both end equal to the source.
+TEST_F(MigrateTest, LargeTablesArriveFrozenSmallOnesPlain) {
+  StartServers();
+  src_->Exec("postgres", "CREATE DATABASE app");
+  src_->Exec("app", R"sql(
+    CREATE TABLE public.big (id bigint PRIMARY KEY, pad text);
+    INSERT INTO public.big SELECT g, repeat(md5(g::text), 4) FROM generate_series(1, 60000) g;
+    CREATE TABLE public.small (id int PRIMARY KEY, v text);
+    INSERT INTO public.small SELECT g, 'v' || g FROM generate_series(1, 50) g;)sql");
+  ASSERT_GE(std::stoll(src_->Scalar("app", "SELECT pg_table_size('public.big')")), 4 << 20);
+  auto o = Options();
+  o.extra_spec = "  databases: {include: [app]}\n  method: dump\n  roles: {migrate: false}\n";
+  auto status = MigrateJson(BuildManifest(o));
+  ASSERT_NE(Db(status, "app"), nullptr);
+  EXPECT_EQ((*Db(status, "app"))["status"], "done") << status.dump(2);
+  ExpectSameData("app");
+  dst_->Exec("app", "CREATE EXTENSION IF NOT EXISTS pg_visibility");
+  EXPECT_EQ(dst_->Scalar("app", "SELECT all_frozen > 0 FROM pg_visibility_map_summary('public.big')"), "t");
+  EXPECT_EQ(dst_->Scalar("app", "SELECT all_frozen FROM pg_visibility_map_summary('public.small')"), "0");
+}
+
 }  // namespace
 }  // namespace pgferry::testing
