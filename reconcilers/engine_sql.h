@@ -67,9 +67,14 @@ inline constexpr const char* kDeleteTableStates =
 
 // Copyable columns of a table: not dropped, not generated; whether all are built-in types
 // (binary COPY carries type OIDs for arrays and composites, so user types go as text).
+// Column names, and whether binary COPY is safe for the column's type across two servers:
+// built-in types (same OIDs everywhere; arrays of them carry a built-in element OID), enums
+// (sent as their label) and domains over a built-in type (sent as the base type). Arrays,
+// composites and ranges of user-defined types embed OIDs that differ between servers: text.
 inline constexpr const char* kCopyColumns = R"sql(
-SELECT a.attname, a.atttypid < 16384
-  FROM pg_catalog.pg_attribute a
+SELECT a.attname,
+       t.oid < 16384 OR t.typtype = 'e' OR (t.typtype = 'd' AND t.typbasetype < 16384)
+  FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
  WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
  ORDER BY a.attnum
 )sql";

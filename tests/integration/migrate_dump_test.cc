@@ -270,5 +270,39 @@ TEST_F(MigrateTest, LargeTablesArriveFrozenSmallOnesPlain) {
   EXPECT_EQ(dst_->Scalar("app", "SELECT all_frozen FROM pg_visibility_map_summary('public.small')"), "0");
 }
 
+// Enums and domains over built-in types travel in binary COPY; arrays and composites of
+// user-defined types (whose binary form names type OIDs that differ between the servers) in
+// text. Either way every row arrives intact.
+TEST_F(MigrateTest, UserDefinedTypesCopyInTheRightFormat) {
+  StartServers();
+  src_->Exec("postgres", "CREATE DATABASE app");
+  src_->Exec("app", R"sql(
+    CREATE TYPE public.mood AS ENUM ('sad', 'ok', 'happy');
+    CREATE DOMAIN public.positive AS int CHECK (VALUE > 0);
+    CREATE TYPE public.pair AS (m public.mood, n int);
+    CREATE TABLE public.binary_ok (id bigint PRIMARY KEY, m public.mood, p public.positive,
+                                   ts timestamptz, amount numeric(12,2), doc jsonb);
+    INSERT INTO public.binary_ok
+      SELECT g, (enum_range(NULL::public.mood))[1 + g % 3], 1 + g,
+             timestamptz '2024-01-01 00:00:00+00' + g * interval '1 minute', g / 7.0,
+             jsonb_build_object('g', g)
+        FROM generate_series(1, 3000) g;
+    CREATE TABLE public.text_only (id int PRIMARY KEY, moods public.mood[], pr public.pair);
+    INSERT INTO public.text_only
+      SELECT g, ARRAY['sad', 'happy']::public.mood[], ROW('ok', g)::public.pair
+        FROM generate_series(1, 300) g;)sql");
+  // Make the type OIDs differ between the servers.
+  dst_->Exec("postgres", "CREATE DATABASE app");
+  dst_->Exec("app", "CREATE TYPE public.filler AS ENUM ('x'); CREATE TABLE public.f (a int);"
+                    "DROP TABLE public.f; DROP TYPE public.filler");
+  auto o = Options();
+  o.extra_spec = "  databases: {include: [app]}\n  method: dump\n  roles: {migrate: false}\n";
+  auto status = MigrateJson(BuildManifest(o));
+  ASSERT_NE(Db(status, "app"), nullptr);
+  EXPECT_EQ((*Db(status, "app"))["status"], "done") << status.dump(2);
+  ExpectSameData("app");
+  EXPECT_EQ(dst_->Scalar("app", "SELECT count(*) FROM public.text_only WHERE moods[2] = 'happy'"), "300");
+}
+
 }  // namespace
 }  // namespace pgferry::testing
