@@ -1,4 +1,5 @@
 #include "operator/cli/endpoints.h"
+#include "operator/manifest/credentials.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -23,14 +24,7 @@ Result<std::string> WriteCaFile(const std::string& pem) {
 Result<pg::ConnParams> Params(const api::ServerSpec& server, const manifest::Manifest& m,
                               const std::string& field) {
   ASSIGN_OR_RETURN(auto creds, manifest::ResolveCredentials(server, m.secrets, field));
-  pg::ConnParams p;
-  p.host = server.host;
-  p.port = server.port;
-  p.dbname = server.dbname;
-  p.user = creds.user;
-  p.password = creds.password;
-  p.sslmode = server.sslMode;
-  p.connect_timeout_seconds = server.connectTimeoutSeconds;
+  pg::ConnParams p = manifest::ConnParamsFor(server, creds);
   if (!creds.sslRootCert.empty()) {
     ASSIGN_OR_RETURN(p.sslrootcert, WriteCaFile(creds.sslRootCert));
   }

@@ -45,14 +45,7 @@ Result<pg::ConnParams> Params(const api::ServerSpec& server,
                               const std::string& field, const std::string& file_name,
                               std::string* fingerprint) {
   ASSIGN_OR_RETURN(auto creds, manifest::ResolveCredentials(server, secrets, field, ns));
-  pg::ConnParams p;
-  p.host = server.host;
-  p.port = server.port;
-  p.dbname = server.dbname;
-  p.user = creds.user;
-  p.password = creds.password;
-  p.sslmode = server.sslMode;
-  p.connect_timeout_seconds = server.connectTimeoutSeconds;
+  pg::ConnParams p = manifest::ConnParamsFor(server, creds);
   if (!creds.sslRootCert.empty()) {
     ASSIGN_OR_RETURN(p.sslrootcert, WriteCaFile(file_name, creds.sslRootCert));
   }

@@ -52,4 +52,16 @@ Result<ServerCredentials> ResolveCredentials(const api::ServerSpec& server,
   return creds;
 }
 
+pg::ConnParams ConnParamsFor(const api::ServerSpec& server, const ServerCredentials& creds) {
+  pg::ConnParams p;
+  p.host = server.host;
+  p.port = server.port;
+  p.dbname = server.dbname;
+  p.user = creds.user;
+  p.password = creds.password;
+  p.sslmode = server.sslMode;
+  p.connect_timeout_seconds = server.connectTimeoutSeconds;
+  return p;
+}
+
 }  // namespace pgferry::manifest

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "operator/common/status.h"
+#include "operator/pg/conn_params.h"
 #include "reconcilers/api/migration.h"
 
 namespace pgferry::manifest {
@@ -24,5 +25,9 @@ Result<ServerCredentials> ResolveCredentials(const api::ServerSpec& server,
                                              const std::vector<api::Secret>& secrets,
                                              const std::string& field,
                                              const std::string& namespace_ = "");
+
+// The connection parameters for `server` with resolved credentials. sslrootcert stays empty:
+// the CA text (creds.sslRootCert) must first be written to a file, where each caller decides.
+pg::ConnParams ConnParamsFor(const api::ServerSpec& server, const ServerCredentials& creds);
 
 }  // namespace pgferry::manifest
