@@ -1,65 +1,20 @@
 // Unit tests for RoleSettingValue (reconcilers/role_migration.h): how a role's stored setting
-// is written back on the destination. A fake Session supplies QuoteLiteral.
+// is written back on the destination. A recording fake Session supplies QuoteLiteral.
 #include <gtest/gtest.h>
 
-#include "operator/pg/session.h"
 #include "reconcilers/role_migration.h"
+#include "tests/unit/recording_session.h"
 
 namespace pgferry {
 namespace {
 
-// Only the escaping is real (PQescapeLiteral for text without backslashes: single quotes
-// doubled); every statement fails, since RoleSettingValue must not run any.
-class QuotingOnlySession : public pg::Session {
- public:
-  Result<pg::QueryResult> Query(const std::string&,
-                                const std::vector<std::optional<std::string>>&) override {
-    ++statements_;
-    return Internal("no server in this test");
-  }
-  Status Exec(const std::string&) override {
-    ++statements_;
-    return Internal("no server in this test");
-  }
-  Result<pg::QueryResult> SimpleQuery(const std::string&) override {
-    ++statements_;
-    return Internal("no server in this test");
-  }
-  std::string QuoteIdent(const std::string& name) override {
-    std::string out = "\"";
-    for (char c : name) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return out + "\"";
-  }
-  std::string QuoteLiteral(const std::string& value) override {
-    std::string out = "'";
-    for (char c : value) out += c == '\'' ? std::string("''") : std::string(1, c);
-    return out + "'";
-  }
-  Status CopyOut(const std::string&, const std::function<Status(std::string_view)>&) override {
-    return Internal("no server in this test");
-  }
-  Status BeginCopyIn(const std::string&) override { return Internal("no server in this test"); }
-  Status PutCopyData(std::string_view) override { return Internal("no server in this test"); }
-  Result<int64_t> EndCopyIn(const std::optional<std::string>&) override {
-    return Internal("no server in this test");
-  }
-  int ServerVersion() const override { return 150018; }
-  const pg::ConnParams& params() const override { return params_; }
-
-  int statements() const { return statements_; }
-
- private:
-  pg::ConnParams params_;
-  int statements_ = 0;
-};
-
 class RoleSettingValueTest : public ::testing::Test {
  protected:
-  void TearDown() override { EXPECT_EQ(session_.statements(), 0); }
+  void TearDown() override { EXPECT_TRUE(session_.log.empty()); }  // it runs no statement
   std::string Value(const std::string& key, const std::string& value) {
     return RoleSettingValue(session_, key, value);
   }
-  QuotingOnlySession session_;
+  testing::RecordingSession session_;
 };
 
 TEST_F(RoleSettingValueTest, PlainSettingIsOneLiteral) {
