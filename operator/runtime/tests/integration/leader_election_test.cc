@@ -9,7 +9,7 @@
 #include "operator/kube/http_kube_client.h"
 #include "operator/kube/kube_config.h"
 #include "operator/runtime/leader_elector.h"
-#include "operator/runtime/tests/integration/fake_apiserver_process.h"
+#include "operator/kube/tests/integration/fake_apiserver_process.h"
 
 namespace pgferry::runtime {
 namespace {
@@ -20,8 +20,8 @@ using std::chrono::seconds;
 class LeaderElectionIntegrationTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (testing::FakeApiServerProcess::Binary().empty()) GTEST_SKIP() << "fake-apiserver not built";
-    ASSERT_TRUE(server_.Start().ok());
+    if (kube::testing::FakeApiServerProcess::Binary().empty()) GTEST_SKIP() << "fake-apiserver not built";
+    ASSERT_TRUE(server_.Start({}).ok());
     Result<kube::KubeConfig> config = kube::LoadKubeconfigFiles({server_.kubeconfig_path()});
     ASSERT_TRUE(config.ok()) << config.status().ToString();
     for (auto* client : {&client_a_, &client_b_, &observer_}) {
@@ -60,7 +60,7 @@ class LeaderElectionIntegrationTest : public ::testing::Test {
     return condition();
   }
 
-  testing::FakeApiServerProcess server_;
+  kube::testing::FakeApiServerProcess server_;
   std::unique_ptr<kube::HttpKubeClient> client_a_, client_b_, observer_;
 };
 
