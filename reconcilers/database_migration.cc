@@ -15,10 +15,6 @@
 namespace pgferry {
 namespace {
 
-std::string Qualified(pg::Session& s, const TableInfo& t) {
-  return s.QuoteIdent(t.schema) + "." + s.QuoteIdent(t.name);
-}
-
 std::string TableKey(const TableInfo& t) { return "table:" + t.schema + "." + t.name; }
 
 bool StartsWith(const std::string& s, const std::string& p) { return s.rfind(p, 0) == 0; }
@@ -326,9 +322,9 @@ Status DatabaseMigration::CopyTables(const std::string& snapshot) {
       std::string in_sql = "COPY " + Qualified(d, t) + " (" + list + ") FROM STDIN (FORMAT " + fmt +
                            (freeze ? ", FREEZE" : "") + ")";
       // ONLY: an inheritance parent's TRUNCATE would empty its children, copied on their own.
-      st = (freeze || t.kind != 'r')
-               ? d.Exec(std::string("BEGIN; TRUNCATE ") + (t.kind == 'p' ? "" : "ONLY ") + Qualified(d, t))
-               : d.Exec("BEGIN");
+      bool truncate = freeze || t.kind == 'p';
+      st = d.Exec(truncate ? std::string("BEGIN; TRUNCATE ") + (t.kind == 'p' ? "" : "ONLY ") + Qualified(d, t)
+                           : std::string("BEGIN"));
       if (!st.ok()) break;
       int64_t last_bytes = 0;
       auto rows = pg::RelayCopy(s, out_sql, d, in_sql, [&](int64_t bytes) {

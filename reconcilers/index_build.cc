@@ -16,10 +16,6 @@ enum Col {
   kConstraintType, kDeferrable, kDeferred, kPostData, kEligible
 };
 
-std::string Qualified(pg::Session& s, const TableInfo& t) {
-  return s.QuoteIdent(t.schema) + "." + s.QuoteIdent(t.name);
-}
-
 }  // namespace
 
 std::string IndexBuild::CatalogId() const {

@@ -41,6 +41,10 @@ std::vector<std::string> SplitList(const std::string& s) {
 
 }  // namespace
 
+std::string Qualified(pg::Session& s, const TableInfo& t) {
+  return s.QuoteIdent(t.schema) + "." + s.QuoteIdent(t.name);
+}
+
 Result<ServerInventory> InspectServer(pg::Session& s) {
   ServerInventory inv;
   std::string settings_sql = sql::kServerSettings;

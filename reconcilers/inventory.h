@@ -92,6 +92,9 @@ struct DatabaseInventory {
   const InstalledExtension* FindExtension(const std::string& name) const;
 };
 
+// `"schema"."name"` quoted by `s` for use in SQL.
+std::string Qualified(pg::Session& s, const TableInfo& t);
+
 Result<ServerInventory> InspectServer(pg::Session& session);
 Result<DatabaseInventory> InspectDatabase(pg::Session& session);
 

@@ -20,6 +20,16 @@ class MigrateTest : public MigrationTest {
                     "CREATE SEQUENCE public.s; SELECT setval('public.s', 77)");
     }
   }
+
+  // Copies database "app" once (method dump, no roles) and checks it is done and equal.
+  void CopyAppOnceAndExpectEqual() {
+    auto o = Options();
+    o.extra_spec = "  databases: {include: [app]}\n  method: dump\n  roles: {migrate: false}\n";
+    auto status = MigrateJson(BuildManifest(o));
+    ASSERT_NE(Db(status, "app"), nullptr);
+    EXPECT_EQ((*Db(status, "app"))["status"], "done") << status.dump(2);
+    ExpectSameData("app");
+  }
 };
 
 TEST_F(MigrateTest, ThreeDatabasesByANonSuperuserWithCreateDatabases) {
@@ -259,12 +269,7 @@ TEST_F(MigrateTest, LargeTablesArriveFrozenSmallOnesPlain) {
     CREATE TABLE public.small (id int PRIMARY KEY, v text);
     INSERT INTO public.small SELECT g, 'v' || g FROM generate_series(1, 50) g;)sql");
   ASSERT_GE(std::stoll(src_->Scalar("app", "SELECT pg_table_size('public.big')")), 4 << 20);
-  auto o = Options();
-  o.extra_spec = "  databases: {include: [app]}\n  method: dump\n  roles: {migrate: false}\n";
-  auto status = MigrateJson(BuildManifest(o));
-  ASSERT_NE(Db(status, "app"), nullptr);
-  EXPECT_EQ((*Db(status, "app"))["status"], "done") << status.dump(2);
-  ExpectSameData("app");
+  ASSERT_NO_FATAL_FAILURE(CopyAppOnceAndExpectEqual());
   dst_->Exec("app", "CREATE EXTENSION IF NOT EXISTS pg_visibility");
   EXPECT_EQ(dst_->Scalar("app", "SELECT all_frozen > 0 FROM pg_visibility_map_summary('public.big')"), "t");
   EXPECT_EQ(dst_->Scalar("app", "SELECT all_frozen FROM pg_visibility_map_summary('public.small')"), "0");
@@ -295,12 +300,7 @@ TEST_F(MigrateTest, UserDefinedTypesCopyInTheRightFormat) {
   dst_->Exec("postgres", "CREATE DATABASE app");
   dst_->Exec("app", "CREATE TYPE public.filler AS ENUM ('x'); CREATE TABLE public.f (a int);"
                     "DROP TABLE public.f; DROP TYPE public.filler");
-  auto o = Options();
-  o.extra_spec = "  databases: {include: [app]}\n  method: dump\n  roles: {migrate: false}\n";
-  auto status = MigrateJson(BuildManifest(o));
-  ASSERT_NE(Db(status, "app"), nullptr);
-  EXPECT_EQ((*Db(status, "app"))["status"], "done") << status.dump(2);
-  ExpectSameData("app");
+  ASSERT_NO_FATAL_FAILURE(CopyAppOnceAndExpectEqual());
   EXPECT_EQ(dst_->Scalar("app", "SELECT count(*) FROM public.text_only WHERE moods[2] = 'happy'"), "300");
 }
 
