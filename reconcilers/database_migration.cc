@@ -624,7 +624,7 @@ bool DatabaseMigration::PollSync() {
   if (!replicating()) return true;
   auto src = e_.options_.connector->Connect(e_.options_.endpoints.source);
   if (!src.ok()) return false;
-  auto slot = (*src)->Query(sql::kSlot, {name_, last_current_lsn_});
+  auto slot = (*src)->Query(sql::kSlot, {name_, last_current_lsn_.empty() ? "0/0" : last_current_lsn_});
   if (!slot.ok() || slot->empty()) return false;
   if (!dst_) {
     auto d = e_.options_.connector->Connect(dst_params_);
@@ -636,7 +636,8 @@ bool DatabaseMigration::PollSync() {
   int64_t lag = std::max<int64_t>(0, slot->GetInt(0, 2));
   // Caught up when within maxLagBytes, or when the slot has confirmed everything written up
   // to the previous poll (WAL from other databases keeps the raw difference from reaching 0).
-  bool caught_up = lag <= e_.spec_.replication.maxLagBytes || slot->GetBool(0, 5);
+  bool caught_up = lag <= e_.spec_.replication.maxLagBytes ||
+                   (!last_current_lsn_.empty() && slot->GetBool(0, 5));
   last_current_lsn_ = slot->Get(0, 4);
   int64_t total = sub->GetInt(0, 1), ready = sub->GetInt(0, 2);
   bool in_sync = caught_up && ready == total && sub->GetBool(0, 0);

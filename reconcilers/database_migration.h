@@ -63,10 +63,12 @@ class DatabaseMigration {
   // True when the destination user may not create _pgferry here: progress is then kept in
   // memory only (a rerun relies on the "table already holds rows" check instead).
   bool stateless_ = false;
-  int64_t sync_lsn_floor_valid_ = 0;
   // Tables with indexes left to post-data: analyzed again once it is restored (dump method).
   std::vector<TableInfo> analyze_after_post_data_;
-  std::string last_current_lsn_ = "0/0";
+  // The source's WAL position at the previous PollSync; empty before the first one. Caught up
+  // means the slot confirmed everything up to it, so a first poll can never count as caught up
+  // just because it has nothing to compare with (a cutover there would drop unapplied changes).
+  std::string last_current_lsn_;
 };
 
 }  // namespace pgferry

@@ -103,6 +103,9 @@ RunOutcome MigrationEngine::Run() {
 
   // Replicated databases: wait until each is in sync, then cut over when asked to.
   auto deadline = std::chrono::steady_clock::now() + options_.sync_timeout;
+  // Being in sync takes two polls at least (see DatabaseMigration::PollSync): poll soon after
+  // the subscription starts, then back off to poll_interval.
+  auto wait = std::min<std::chrono::milliseconds>(options_.poll_interval, std::chrono::milliseconds(50));
   for (;;) {
     if (StopRequested()) return RunOutcome::kStopped;
     bool all = true, any = false;
@@ -113,7 +116,8 @@ RunOutcome MigrationEngine::Run() {
     }
     if (!any || all) break;
     if (options_.sync_timeout.count() > 0 && std::chrono::steady_clock::now() > deadline) break;
-    std::this_thread::sleep_for(options_.poll_interval);
+    std::this_thread::sleep_for(wait);
+    wait = std::min<std::chrono::milliseconds>(options_.poll_interval, wait * 2);
   }
   bool any_replicating = false;
   for (auto& db : dbs) any_replicating = any_replicating || db->replicating();

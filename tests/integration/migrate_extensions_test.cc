@@ -338,3 +338,90 @@ TEST_F(ExtensionsTest, ContinuedStatusListsEachRoleOnce) {
 
 }  // namespace
 }  // namespace pgferry::testing
+
+namespace pgferry::testing {
+namespace {
+
+// walRetainedBytes and lagBytes while the subscription cannot keep up: with it disabled, WAL
+// written on the source after the copy stays behind the slot and both figures grow; cutover
+// drops the slot and both go back to 0. The engine is run in-process with a sync timeout, so
+// that it returns while the database is not in sync (the CLI waits for sync).
+TEST_F(ExtensionsTest, RetainedWalGrowsWhileTheSubscriptionLagsAndIsZeroAfterCutover) {
+  StartServers();
+  src_->Exec("postgres", "CREATE DATABASE app");
+  src_->Exec("app", "CREATE TABLE public.t (id bigserial PRIMARY KEY, v text NOT NULL); "
+                    "INSERT INTO public.t (v) SELECT md5(g::text) FROM generate_series(1, 1000) g");
+  api::MigrationSpec spec;
+  spec.method = "replication";
+  spec.databases.include = {"app"};
+  spec.roles.migrate = false;
+  pg::LibpqConnector connector;
+  EngineOptions options;
+  options.connector = &connector;
+  auto params = [](const PgCluster& c) {
+    pg::ConnParams p;
+    p.host = c.host();
+    p.port = c.port();
+    p.user = PgCluster::kSuperuser;
+    p.password = PgCluster::kSuperPassword;
+    return p;
+  };
+  options.endpoints = {params(*src_), params(*dst_)};
+  options.migration_id = "5e1f0a2b";
+  options.poll_interval = std::chrono::milliseconds(100);
+  options.sync_timeout = std::chrono::seconds(3);
+  api::MigrationStatus status;
+  auto db = [&]() -> const api::DatabaseStatus& {
+    for (const auto& d : status.databases)
+      if (d.dbname == "app") return d;
+    ADD_FAILURE() << "database app missing from the status";
+    static api::DatabaseStatus none;
+    return none;
+  };
+  {
+    MigrationEngine engine(spec, options, &status);
+    ASSERT_EQ(engine.Run(), RunOutcome::kDone);
+  }
+  ASSERT_EQ(db().status, api::kDbSyncing) << db().error.value_or("");
+  const std::string sub = db().replicationObjects.subscription;
+  ASSERT_FALSE(sub.empty());
+
+  // Stop applying, then write about 8 MB of WAL on the source.
+  dst_->Exec("app", "ALTER SUBSCRIPTION " + QuoteIdent(sub) + " DISABLE");
+  // The apply worker stops on its own time; until then it could still apply what follows.
+  for (int i = 0; i < 100 && src_->Scalar("postgres", "SELECT count(*) FROM pg_replication_slots "
+                                                      "WHERE active") != "0"; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_EQ(src_->Scalar("postgres", "SELECT count(*) FROM pg_replication_slots WHERE active"), "0");
+  auto lsn = [&]() { return std::stoll(src_->Scalar("app", "SELECT pg_current_wal_lsn() - '0/0'")); };
+  int64_t before = lsn();
+  src_->Exec("app", "INSERT INTO public.t (v) SELECT repeat(md5(g::text), 4) FROM generate_series(1, 50000) g");
+  int64_t written = lsn();
+  {
+    MigrationEngine engine(spec, options, &status);
+    EXPECT_EQ(engine.Run(), RunOutcome::kDone);
+  }
+  EXPECT_EQ(db().status, api::kDbSyncing) << "still replicating; lagBytes says how far behind";
+  EXPECT_GE(db().lagBytes, written - before);  // at least the insert's WAL (about 6 MB)
+  EXPECT_GT(written - before, 4 << 20);
+  EXPECT_GE(db().walRetainedBytes, db().lagBytes);
+  EXPECT_LT(db().walRetainedBytes, written);  // a difference of positions, not the whole WAL
+
+  // Applying again, with cutover asked for in a new run (as after an operator restart): the
+  // cutover waits until the insert is applied, and then the slot (and what it kept) is gone.
+  dst_->Exec("app", "ALTER SUBSCRIPTION " + QuoteIdent(sub) + " ENABLE");
+  options.sync_timeout = std::chrono::seconds(60);
+  spec.replication.cutover = true;
+  {
+    MigrationEngine engine(spec, options, &status);
+    EXPECT_EQ(engine.Run(), RunOutcome::kDone);
+  }
+  EXPECT_EQ(db().status, api::kDbDone) << db().error.value_or("");
+  EXPECT_EQ(db().walRetainedBytes, 0);
+  EXPECT_EQ(db().lagBytes, 0);
+  EXPECT_EQ(dst_->Scalar("app", "SELECT count(*) FROM public.t"), "51000");
+  EXPECT_EQ(LeftoverReplicationObjects({"app"}), 0);
+}
+
+}  // namespace
+}  // namespace pgferry::testing
