@@ -15,6 +15,11 @@
 #   --scaling-runs N    repetitions per table count (default 1)
 #   --scaling-tools "LIST"  tools for the many-tables check (default "pgferry-repl pgferry-dump pg_dump")
 #   --jobs N            parallel jobs given to every tool (default 2)
+#   --socket            every tool connects over the servers' Unix-domain sockets instead of TCP
+#                       on 127.0.0.1 (the transport of the calibration in performance-anchors.md
+#                       §9; TCP, the default, is closer to servers on other hosts)
+#   --shared-buffers S  shared_buffers of both servers (default 512MB, 128MB with --small; §9
+#                       used 1GB)
 #   --results FILE      also write every measurement as TSV to FILE
 #   --profile           sample pg_stat_activity on both servers every 0.1 s during each run and
 #                       print where the time went (busy backend-seconds and the span of each
@@ -63,6 +68,7 @@ source "$HERE/dataset.sh"
 
 SCALING_TOOLS="pgferry-repl pgferry-dump pg_dump"
 SMALL=0 RUNS="" SCALE="" EVENTS="" SCALING="" SCALING_RUNS=1 JOBS=2 RESULTS="" KEEP=0 PROFILE=0
+SOCKET=0 SHARED_BUFFERS_OPT=""
 TOOLS="pgferry-dump pgferry-repl pg_dump native pgcopydb"
 while [ $# -gt 0 ]; do
   case $1 in
@@ -75,6 +81,8 @@ while [ $# -gt 0 ]; do
     --scaling-runs) SCALING_RUNS=$2; shift 2 ;;
     --scaling-tools) SCALING_TOOLS=$2; shift 2 ;;
     --jobs) JOBS=$2; shift 2 ;;
+    --socket) SOCKET=1; shift ;;
+    --shared-buffers) SHARED_BUFFERS_OPT=$2; shift 2 ;;
     --results) RESULTS=$2; shift 2 ;;
     --keep) KEEP=1; shift ;;
     --profile) PROFILE=1; shift ;;
@@ -89,6 +97,7 @@ else
   RUNS=${RUNS:-3} SCALE=${SCALE:-20} EVENTS=${EVENTS:-800000} SCALING=${SCALING:-"2500 5000 10000"}
   SHARED_BUFFERS=512MB
 fi
+SHARED_BUFFERS=${SHARED_BUFFERS_OPT:-$SHARED_BUFFERS}
 [ "$SCALING" = none ] && SCALING=""
 [ "$TOOLS" = none ] && TOOLS=""
 
@@ -144,13 +153,17 @@ log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 now() { echo "$EPOCHREALTIME"; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 
-# start_cluster NAME -> sets PORT; stop_cluster NAME
+# start_cluster NAME -> sets PORT and HOST (127.0.0.1, or with --socket the server's socket
+# directory, which pgcluster makes the cluster's own folder); stop_cluster NAME
 start_cluster() {
   local dir=$WORK/$1 out
   out=$("$PGCLUSTER" start "$dir" --owner-pid $$ "${SETTINGS[@]}")
   CLUSTERS+=("$dir")
   PORT=$(sed -n 's/^PGC_PORT=//p' <<<"$out")
+  if [ $SOCKET = 1 ]; then HOST=$dir; else HOST=127.0.0.1; fi
+  HOSTS[$PORT]=$HOST
 }
+declare -A HOSTS  # port -> host, for pq
 stop_cluster() {
   local dir=$WORK/$1 keep=() d
   "$PGCLUSTER" stop "$dir" >/dev/null 2>&1 || true
@@ -158,7 +171,7 @@ stop_cluster() {
   CLUSTERS=("${keep[@]+"${keep[@]}"}")
 }
 
-pq() { local port=$1 db=$2; shift 2; psql -X -q -h 127.0.0.1 -p "$port" -U postgres -d "$db" "$@"; }
+pq() { local port=$1 db=$2; shift 2; psql -X -q -h "${HOSTS[$port]}" -p "$port" -U postgres -d "$db" "$@"; }
 src_psql() { pq "$SRC_PORT" "$@"; }
 dst_psql() { pq "$DST_PORT" "$@"; }
 pqv() { pq "$@" -At -v ON_ERROR_STOP=1; }   # one value
@@ -244,7 +257,7 @@ SQL
 
 start_sampler() {  # start_sampler PORT OUTFILE
   # psql itself in the background (not through a function), so that $! is psql's pid.
-  psql -X -q -h 127.0.0.1 -p "$1" -U postgres -d postgres -v ON_ERROR_STOP=1 >/dev/null 2>"$2" <<'SQL' &
+  psql -X -q -h "${HOSTS[$1]}" -p "$1" -U postgres -d postgres -v ON_ERROR_STOP=1 >/dev/null 2>"$2" <<'SQL' &
 SET application_name = 'bench_sampler';
 SET client_min_messages = notice;
 SET client_connection_check_interval = '200ms';  -- end the loop once psql is gone
@@ -334,13 +347,13 @@ kind: PgMigration
 metadata: {name: bench-$2}
 spec:
   source:
-    host: 127.0.0.1
+    host: $SRC_HOST
     port: $SRC_PORT
     dbname: postgres
     sslMode: disable
     credentialsSecretRef: {name: bench-src}
   destination:
-    host: 127.0.0.1
+    host: $DST_HOST
     port: $DST_PORT
     dbname: postgres
     sslMode: disable
@@ -405,8 +418,8 @@ run_pgdump() {
   local db=$1 t0
   t0=$(now)
   dst_psql postgres -c "CREATE DATABASE $db" &&
-    pg_dump -Fc -h 127.0.0.1 -p "$SRC_PORT" -U postgres -d "$db" |
-    pg_restore -h 127.0.0.1 -p "$DST_PORT" -U postgres -d "$db" 2>"$WORK/$LOG.log"
+    pg_dump -Fc -h "$SRC_HOST" -p "$SRC_PORT" -U postgres -d "$db" |
+    pg_restore -h "$DST_HOST" -p "$DST_PORT" -U postgres -d "$db" 2>"$WORK/$LOG.log"
   local rc=$?
   ELAPSED=$(secs "$t0" "$(now)")
   [ $rc -eq 0 ] || { tail -n 15 "$WORK/$LOG.log" >&2; return 1; }
@@ -417,13 +430,13 @@ run_native() {
   t0=$(now)
   {
     dst_psql postgres -c "CREATE DATABASE $db" &&
-      pg_dump -Fc --schema-only -h 127.0.0.1 -p "$SRC_PORT" -U postgres -d "$db" |
-      pg_restore -h 127.0.0.1 -p "$DST_PORT" -U postgres -d "$db"
+      pg_dump -Fc --schema-only -h "$SRC_HOST" -p "$SRC_PORT" -U postgres -d "$db" |
+      pg_restore -h "$DST_HOST" -p "$DST_PORT" -U postgres -d "$db"
   } 2>"$WORK/$LOG.log" || { tail -n 15 "$WORK/$LOG.log" >&2; return 1; }
   t1=$(now)
   SCHEMA_SECS=$(secs "$t0" "$t1")
   src_psql "$db" -v ON_ERROR_STOP=1 -c "CREATE PUBLICATION bench_pub FOR ALL TABLES" 2>>"$WORK/$LOG.log" &&
-    dst_psql "$db" -v ON_ERROR_STOP=1 -c "CREATE SUBSCRIPTION bench_sub CONNECTION 'host=127.0.0.1 port=$SRC_PORT dbname=$db user=postgres password=postgres-pw' PUBLICATION bench_pub WITH (copy_data = true)" 2>>"$WORK/$LOG.log" &&
+    dst_psql "$db" -v ON_ERROR_STOP=1 -c "CREATE SUBSCRIPTION bench_sub CONNECTION 'host=$SRC_HOST port=$SRC_PORT dbname=$db user=postgres password=postgres-pw' PUBLICATION bench_pub WITH (copy_data = true)" 2>>"$WORK/$LOG.log" &&
     dst_psql "$db" -v ON_ERROR_STOP=1 2>>"$WORK/$LOG.log" <<'SQL'
 SET application_name = 'bench_sampler';  -- the profile leaves this wait loop out
 DO $$
@@ -455,8 +468,8 @@ run_pgcopydb() {
   local db=$1 t0
   t0=$(now)
   dst_psql postgres -c "CREATE DATABASE $db" &&
-    pgcopydb clone --source "postgres://postgres@127.0.0.1:$SRC_PORT/$db" \
-      --target "postgres://postgres@127.0.0.1:$DST_PORT/$db" \
+    pgcopydb clone --source "host=$SRC_HOST port=$SRC_PORT user=postgres dbname=$db" \
+      --target "host=$DST_HOST port=$DST_PORT user=postgres dbname=$db" \
       --table-jobs "$JOBS" --index-jobs "$JOBS" --dir "$WORK/$LOG.pgcopydb" >"$WORK/$LOG.log" 2>&1
   local rc=$?
   ELAPSED=$(secs "$t0" "$(now)")
@@ -469,7 +482,7 @@ declare -A TIMES RSSO RSST CPUS
 run_tool() {
   local section=$1 tool=$2 db=$3 run=$4 extra="" seq=""
   LOG="$section-$tool-$db-$run"
-  start_cluster dst; DST_PORT=$PORT
+  start_cluster dst; DST_PORT=$PORT DST_HOST=$HOST
   src_psql postgres -c CHECKPOINT
   local ok=1 t_start t_verify=0
   RSS_OWN="" RSS_TREE="" CPU="" CPU_OWN=""
@@ -535,7 +548,8 @@ case $PGFERRY_VERSION in *"commit ${GIT_HEAD%%+*}"*) ;; *)
 record meta commit "$GIT_HEAD" "binary=$PGFERRY_VERSION" "date=$(date -u +%FT%TZ)" "load=$(cut -d' ' -f1-3 /proc/loadavg)"
 log "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -n 1); load $(cut -d' ' -f1-3 /proc/loadavg)"
 log "settings (both servers): $(printf '%s ' "${SETTINGS[@]}" | sed 's/--set //g')"
-start_cluster src; SRC_PORT=$PORT
+start_cluster src; SRC_PORT=$PORT SRC_HOST=$HOST
+log "connections: $( [ $SOCKET = 1 ] && echo "Unix-domain sockets (--socket)" || echo "TCP on 127.0.0.1")"
 
 # --- S1: mixed dataset ------------------------------------------------------------------------
 if [ -n "$TOOLS" ]; then

@@ -10,14 +10,14 @@
 #                               rather than speed.
 # build_many DB N               N small tables t1..tN (bigserial PK, text, int; 3 rows each).
 #
-# Both expect the functions src_psql (psql on the source as superuser, over TCP) and the
+# Both expect the functions src_psql (psql on the source as superuser) and the
 # variables SRC_PORT, PGPASSWORD from bench.sh.
 
 build_mixed() {
   local db=$1 scale=$2 events=$3
   src_psql postgres -c "CREATE DATABASE $db" >/dev/null
   # Server-side generation (G): no client round trip; v = VACUUM, p = primary keys.
-  pgbench -h 127.0.0.1 -p "$SRC_PORT" -U postgres -i -I dtGvp -s "$scale" -q "$db" >/dev/null 2>&1 ||
+  pgbench -h "${SRC_HOST:-127.0.0.1}" -p "$SRC_PORT" -U postgres -i -I dtGvp -s "$scale" -q "$db" >/dev/null 2>&1 ||
     { echo "bench: pgbench -i failed" >&2; return 1; }
   src_psql "$db" -v ON_ERROR_STOP=1 -v events="$events" >/dev/null <<'SQL'
 -- pgbench_history has no primary key: without a replica identity, logical replication would
