@@ -9,6 +9,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev googletest
   postgresql-15 postgresql-client-15 postgresql-contrib
   python3 python3-yaml lua5.1 time openssl util-linux procps iproute2 pgcopydb
+  pgbouncer
 )
 
 missing=()

@@ -16,16 +16,38 @@ extern char** environ;
 namespace pgferry::pg {
 namespace {
 
-std::vector<std::string> EnvWith(const ConnParams& p) {
+// Session settings for every pg_restore child, through libpq's PGOPTIONS (after any the
+// environment has). synchronous_commit=off: pg_restore commits each schema object on its own
+// (about six commits per table with a serial key), and each would otherwise wait for a WAL flush
+// on a durable server. Safe for resume: the engine's own state mark, committed with the
+// server's setting after the restore, flushes all of it (WAL is flushed in order).
+constexpr const char* kRestoreOptions = "-c synchronous_commit=off";
+
+std::vector<std::string> EnvWith(const ConnParams& p, const std::string& extra_options = "") {
   std::vector<std::string> env;
+  std::string options;
   for (char** e = environ; *e; ++e) {
     std::string v(*e);
     if (v.rfind("PGPASSWORD=", 0) == 0 || v.rfind("PGCONNECT_TIMEOUT=", 0) == 0) continue;
+    if (!extra_options.empty() && v.rfind("PGOPTIONS=", 0) == 0) {
+      options = v.substr(10);
+      continue;
+    }
     env.push_back(v);
   }
+  if (!extra_options.empty())
+    env.push_back("PGOPTIONS=" + options + (options.empty() ? "" : " ") + extra_options);
   if (!p.password.empty()) env.push_back("PGPASSWORD=" + p.password);
   env.push_back("PGCONNECT_TIMEOUT=" + std::to_string(std::max(2, p.connect_timeout_seconds)));
   return env;
+}
+
+// A pooler in front of the destination may refuse the options startup parameter (PgBouncer:
+// "unsupported startup parameter: options", newer versions "unsupported options startup
+// parameter: ..."); pg_restore then fails before it has restored anything, and runs again
+// without kRestoreOptions.
+bool RefusedStartupOptions(const DumpRestoreResult& r) {
+  return r.restore_exit != 0 && r.restore_stderr.find("startup parameter") != std::string::npos;
 }
 
 std::string ConninfoNoPassword(const ConnParams& p) {
@@ -167,7 +189,12 @@ Result<DumpRestoreResult> DumpRestoreSkipping(const ConnParams& source,
   rargs.push_back("--use-list=" + list);
   rargs.push_back("--dbname=" + ConninfoNoPassword(destination));
   rargs.push_back(archive);
-  r.restore_exit = RunTool(dir + "/pg_restore", rargs, EnvWith(destination), &ignored, &r.restore_stderr);
+  for (const char* options : {kRestoreOptions, ""}) {
+    r.restore_stderr.clear();
+    r.restore_exit = RunTool(dir + "/pg_restore", rargs, EnvWith(destination, options), &ignored,
+                             &r.restore_stderr);
+    if (!RefusedStartupOptions(r)) break;
+  }
   r.restore_stderr = MaskSecret(MaskSecret(r.restore_stderr, source.password), destination.password);
   cleanup();
   return r;
@@ -187,9 +214,12 @@ std::string PgToolsDir() {
   return best ? "/usr/lib/postgresql/" + std::to_string(best) + "/bin" : "/usr/bin";
 }
 
-Result<DumpRestoreResult> DumpRestore(const ConnParams& source, const std::vector<std::string>& dump_args,
-                                      const ConnParams& destination,
-                                      const std::vector<std::string>& restore_args) {
+namespace {
+
+Result<DumpRestoreResult> DumpRestoreOnce(const ConnParams& source, const std::vector<std::string>& dump_args,
+                                          const ConnParams& destination,
+                                          const std::vector<std::string>& restore_args,
+                                          const std::string& restore_options) {
   std::string dir = PgToolsDir();
   int data[2], derr[2], rerr[2];
   if (pipe(data) || pipe(derr) || pipe(rerr)) return Internal("pipe failed");
@@ -199,7 +229,7 @@ Result<DumpRestoreResult> DumpRestore(const ConnParams& source, const std::vecto
   std::vector<std::string> rargs = restore_args;
   rargs.push_back("--dbname=" + ConninfoNoPassword(destination));
   pid_t dump = Spawn(dir + "/pg_dump", dargs, EnvWith(source), -1, data[1], derr[1], all);
-  pid_t restore = Spawn(dir + "/pg_restore", rargs, EnvWith(destination), data[0], -1, rerr[1], all);
+  pid_t restore = Spawn(dir + "/pg_restore", rargs, EnvWith(destination, restore_options), data[0], -1, rerr[1], all);
   for (int fd : {data[0], data[1], derr[1], rerr[1]}) close(fd);
   DumpRestoreResult r;
   if (dump < 0 || restore < 0) {
@@ -216,6 +246,16 @@ Result<DumpRestoreResult> DumpRestore(const ConnParams& source, const std::vecto
   r.restore_exit = Wait(restore);
   r.dump_stderr = MaskSecret(MaskSecret(r.dump_stderr, source.password), destination.password);
   r.restore_stderr = MaskSecret(MaskSecret(r.restore_stderr, source.password), destination.password);
+  return r;
+}
+
+}  // namespace
+
+Result<DumpRestoreResult> DumpRestore(const ConnParams& source, const std::vector<std::string>& dump_args,
+                                      const ConnParams& destination,
+                                      const std::vector<std::string>& restore_args) {
+  auto r = DumpRestoreOnce(source, dump_args, destination, restore_args, kRestoreOptions);
+  if (r.ok() && RefusedStartupOptions(*r)) r = DumpRestoreOnce(source, dump_args, destination, restore_args, "");
   return r;
 }
 

@@ -3,6 +3,9 @@
 // stderr of both is captured (with the passwords masked) for the caller to classify.
 // Each call is independent; safe to run several at once from different threads.
 // DumpRestoreSkipping goes through a temporary archive instead, to restore only part of it.
+// Both run pg_restore with PGOPTIONS="... -c synchronous_commit=off" (the schema's many small
+// commits need not each wait for a WAL flush); when the destination (a pooler such as PgBouncer)
+// refuses that startup parameter, pg_restore runs again without it.
 #pragma once
 
 #include <cstdint>

@@ -159,6 +159,23 @@ PgCluster::~PgCluster() {
   std::filesystem::remove_all(std::filesystem::path(dir_).parent_path(), ec);
 }
 
+int PgCluster::StartPooler() {
+  CommandResult r = RunCommand({PGFERRY_PGCLUSTER, "pooler", dir_});
+  if (r.exit_code != 0) throw std::runtime_error("pgcluster pooler failed: " + r.output + r.err);
+  std::istringstream lines(r.output);
+  std::string line;
+  while (std::getline(lines, line))
+    if (line.rfind("PGB_PORT=", 0) == 0) return std::stoi(line.substr(9));
+  throw std::runtime_error("pgcluster pooler printed no port: " + r.output);
+}
+
+std::string PgCluster::PoolerLog() const {
+  std::ifstream in(dir_ + "/pooler/pgbouncer.log");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
 void PgCluster::Restart(const std::vector<std::string>& settings) {
   std::vector<std::string> argv = {PGFERRY_PGCLUSTER, "restart", dir_};
   for (const auto& s : settings) { argv.push_back("--set"); argv.push_back(s); }

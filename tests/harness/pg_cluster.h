@@ -43,6 +43,11 @@ class PgCluster {
   Rows Query(const std::string& db, const std::string& sql) const;
   std::string Scalar(const std::string& db, const std::string& sql) const;
 
+  // Starts PgBouncer (session pooling, the same users and passwords) in front of this server
+  // and returns its port on 127.0.0.1; the destructor stops it with the server.
+  int StartPooler();
+  std::string PoolerLog() const;
+
   // Changes settings (appended to those given at Start) and restarts the server.
   void Restart(const std::vector<std::string>& settings = {});
 

@@ -304,5 +304,56 @@ TEST_F(MigrateTest, UserDefinedTypesCopyInTheRightFormat) {
   EXPECT_EQ(dst_->Scalar("app", "SELECT count(*) FROM public.text_only WHERE moods[2] = 'happy'"), "300");
 }
 
+// The schema's pg_restore sessions commit without waiting for each WAL flush (pg_restore commits
+// every object on its own) and keep the PGOPTIONS pgferry was given. A materialized view is
+// filled by pg_restore in post-data, so it records the settings of that session.
+TEST_F(MigrateTest, SchemaRestoreSessionsCommitAsynchronously) {
+  StartServers({}, {{"synchronous_commit=on"}});
+  src_->Exec("postgres", "CREATE DATABASE app");
+  src_->Exec("app", R"sql(
+    CREATE TABLE public.t (id int PRIMARY KEY, v text);
+    INSERT INTO public.t SELECT g, 'v' || g FROM generate_series(1, 100) g;
+    CREATE MATERIALIZED VIEW public.restored_with AS
+      SELECT current_setting('synchronous_commit') AS sync, current_setting('work_mem') AS mem,
+             (SELECT count(*) FROM public.t) AS n;)sql");
+  ASSERT_EQ(dst_->Scalar("postgres", "SHOW synchronous_commit"), "on");
+  auto o = Options();
+  o.extra_spec = "  databases: {include: [app]}\n  method: dump\n  roles: {migrate: false}\n";
+  CommandResult r = RunCommand({PgferryBinary(), "migrate", "-f", dir_.Write("m.yaml", BuildManifest(o)),
+                                "-o", "json"}, "", {"PGOPTIONS=-c work_mem=7777kB"});
+  ASSERT_EQ(r.exit_code, 0) << r.output << r.err;
+  auto status = nlohmann::json::parse(r.output);
+  EXPECT_EQ((*Db(status, "app"))["status"], "done") << status.dump(2);
+  ExpectSameData("app");
+  EXPECT_EQ(dst_->Query("app", "SELECT sync, mem, n FROM public.restored_with"),
+            (Rows{{"off", "7777kB", "100"}}));
+}
+
+// PgBouncer refuses the options startup parameter; pg_restore then runs again without it (the
+// server's own synchronous_commit) and the migration through the pooler completes.
+TEST_F(MigrateTest, SchemaRestoreThroughPgBouncerRunsWithoutStartupOptions) {
+  StartServers({}, {{"synchronous_commit=on"}});
+  int pooler = dst_->StartPooler();
+  src_->Exec("postgres", "CREATE DATABASE app");
+  src_->Exec("app", R"sql(
+    CREATE TABLE public.t (id int PRIMARY KEY, v text);
+    INSERT INTO public.t SELECT g, 'v' || g FROM generate_series(1, 100) g;
+    CREATE INDEX t_v ON public.t (v);
+    CREATE MATERIALIZED VIEW public.restored_with AS
+      SELECT current_setting('synchronous_commit') AS sync, (SELECT count(*) FROM public.t) AS n;)sql");
+  auto o = Options();
+  o.destination.port = pooler;
+  o.extra_spec = "  databases: {include: [app]}\n  method: dump\n  roles: {migrate: false}\n";
+  auto status = MigrateJson(BuildManifest(o));
+  ASSERT_NE(Db(status, "app"), nullptr) << status.dump(2);
+  EXPECT_EQ((*Db(status, "app"))["status"], "done") << status.dump(2);
+  const auto& error = (*Db(status, "app"))["error"];
+  EXPECT_TRUE(error.is_null() || error == "") << status.dump(2);
+  ExpectSameData("app");
+  EXPECT_EQ(dst_->Query("app", "SELECT sync, n FROM public.restored_with"), (Rows{{"on", "100"}}));
+  EXPECT_EQ(dst_->Scalar("app", "SELECT count(*) FROM pg_indexes WHERE indexname IN ('t_pkey', 't_v')"), "2");
+  EXPECT_THAT(dst_->PoolerLog(), HasSubstr("unsupported startup parameter: options"));
+}
+
 }  // namespace
 }  // namespace pgferry::testing
