@@ -15,6 +15,7 @@
 #include <vector>
 #include <string>
 
+#include "operator/pg/dump_restore.h"
 #include "reconcilers/migration_engine.h"
 
 namespace pgferry {
@@ -63,6 +64,10 @@ class DatabaseMigration {
   // True when the destination user may not create _pgferry here: progress is then kept in
   // memory only (a rerun relies on the "table already holds rows" check instead).
   bool stateless_ = false;
+  // The schema's pre-data and post-data sections, dumped once (one pg_dump, one catalog
+  // snapshot) when pre-data is restored; post-data is restored from it later in the same run.
+  // Empty on a rerun that restored pre-data earlier: post-data is then dumped on its own.
+  std::unique_ptr<pg::Archive> schema_archive_;
   // Tables with indexes left to post-data: analyzed again once it is restored (dump method).
   std::vector<TableInfo> analyze_after_post_data_;
   // The source's WAL position at the previous PollSync; empty before the first one. Caught up

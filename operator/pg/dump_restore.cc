@@ -139,65 +139,64 @@ std::pair<uint32_t, uint32_t> TocCatalogId(const std::string& line) {
   return {static_cast<uint32_t>(classoid), static_cast<uint32_t>(objoid)};
 }
 
-Result<DumpRestoreResult> DumpRestoreSkipping(const ConnParams& source,
-                                              const std::vector<std::string>& dump_args,
-                                              const ConnParams& destination,
-                                              const std::vector<std::string>& restore_args,
-                                              const std::set<std::pair<uint32_t, uint32_t>>& skip) {
-  std::string dir = PgToolsDir();
+Archive::~Archive() {
+  if (path_.empty()) return;
+  unlink(path_.c_str());
+  unlink((dir_ + "/section.list").c_str());
+  rmdir(dir_.c_str());
+}
+
+Result<std::unique_ptr<Archive>> DumpToArchive(const ConnParams& source,
+                                               const std::vector<std::string>& dump_args,
+                                               DumpRestoreResult* r) {
   const char* tmp = std::getenv("TMPDIR");
-  std::string templ = std::string(tmp && *tmp ? tmp : "/tmp") + "/pgferry-restore-XXXXXX";
+  std::string templ = std::string(tmp && *tmp ? tmp : "/tmp") + "/pgferry-schema-XXXXXX";
   std::vector<char> path(templ.begin(), templ.end());
   path.push_back('\0');
   if (!mkdtemp(path.data())) return Internal("cannot create a temporary folder in " + templ);
-  std::string work(path.data());
-  std::string archive = work + "/section.dump", list = work + "/section.list";
-  auto cleanup = [&]() {
-    unlink(archive.c_str());
-    unlink(list.c_str());
-    rmdir(work.c_str());
-  };
-  DumpRestoreResult r;
+  auto archive = std::unique_ptr<Archive>(new Archive(path.data(), std::string(path.data()) + "/schema.dump"));
   std::string ignored;
   std::vector<std::string> dargs = dump_args;
-  dargs.push_back("--file=" + archive);
+  dargs.push_back("--format=custom");
+  dargs.push_back("--file=" + archive->path());
   dargs.push_back("--dbname=" + ConninfoNoPassword(source));
-  r.dump_exit = RunTool(dir + "/pg_dump", dargs, EnvWith(source), &ignored, &r.dump_stderr);
-  r.dump_stderr = MaskSecret(MaskSecret(r.dump_stderr, source.password), destination.password);
-  if (r.dump_exit != 0) {
-    cleanup();
-    return r;
-  }
-  std::string toc, toc_err;
-  int list_exit = RunTool(dir + "/pg_restore", {"--list", archive}, EnvWith(destination), &toc, &toc_err);
-  if (list_exit != 0) {
-    cleanup();
-    return Internal("pg_restore --list failed: " + toc_err.substr(0, 500));
-  }
-  {
-    std::ofstream lf(list);
+  r->dump_stderr.clear();
+  r->dump_exit = RunTool(PgToolsDir() + "/pg_dump", dargs, EnvWith(source), &ignored, &r->dump_stderr);
+  r->dump_stderr = MaskSecret(r->dump_stderr, source.password);
+  return archive;
+}
+
+Status RestoreFromArchive(const Archive& archive, const ConnParams& destination,
+                          const std::vector<std::string>& restore_args,
+                          const std::set<std::pair<uint32_t, uint32_t>>& skip, DumpRestoreResult* r) {
+  std::string dir = PgToolsDir();
+  std::vector<std::string> rargs = restore_args;
+  if (!skip.empty()) {
+    std::string toc, toc_err;
+    int list_exit = RunTool(dir + "/pg_restore", {"--list", archive.path()}, EnvWith(destination), &toc,
+                            &toc_err);
+    if (list_exit != 0) return Internal("pg_restore --list failed: " + toc_err.substr(0, 500));
+    std::string list = archive.dir() + "/section.list";
+    std::ofstream lf(list, std::ios::trunc);
     std::istringstream in(toc);
     std::string line;
     while (std::getline(in, line))
       if (!skip.count(TocCatalogId(line))) lf << line << '\n';
-    if (!lf) {
-      cleanup();
-      return Internal("cannot write " + list);
-    }
+    lf.close();
+    if (!lf) return Internal("cannot write " + list);
+    rargs.push_back("--use-list=" + list);
   }
-  std::vector<std::string> rargs = restore_args;
-  rargs.push_back("--use-list=" + list);
   rargs.push_back("--dbname=" + ConninfoNoPassword(destination));
-  rargs.push_back(archive);
+  rargs.push_back(archive.path());
+  std::string ignored;
   for (const char* options : {kRestoreOptions, ""}) {
-    r.restore_stderr.clear();
-    r.restore_exit = RunTool(dir + "/pg_restore", rargs, EnvWith(destination, options), &ignored,
-                             &r.restore_stderr);
-    if (!RefusedStartupOptions(r)) break;
+    r->restore_stderr.clear();
+    r->restore_exit = RunTool(dir + "/pg_restore", rargs, EnvWith(destination, options), &ignored,
+                              &r->restore_stderr);
+    if (!RefusedStartupOptions(*r)) break;
   }
-  r.restore_stderr = MaskSecret(MaskSecret(r.restore_stderr, source.password), destination.password);
-  cleanup();
-  return r;
+  r->restore_stderr = MaskSecret(r->restore_stderr, destination.password);
+  return Status::Ok();
 }
 
 std::string PgToolsDir() {
@@ -212,51 +211,6 @@ std::string PgToolsDir() {
     closedir(dir);
   }
   return best ? "/usr/lib/postgresql/" + std::to_string(best) + "/bin" : "/usr/bin";
-}
-
-namespace {
-
-Result<DumpRestoreResult> DumpRestoreOnce(const ConnParams& source, const std::vector<std::string>& dump_args,
-                                          const ConnParams& destination,
-                                          const std::vector<std::string>& restore_args,
-                                          const std::string& restore_options) {
-  std::string dir = PgToolsDir();
-  int data[2], derr[2], rerr[2];
-  if (pipe(data) || pipe(derr) || pipe(rerr)) return Internal("pipe failed");
-  std::vector<int> all = {data[0], data[1], derr[0], derr[1], rerr[0], rerr[1]};
-  std::vector<std::string> dargs = dump_args;
-  dargs.push_back("--dbname=" + ConninfoNoPassword(source));
-  std::vector<std::string> rargs = restore_args;
-  rargs.push_back("--dbname=" + ConninfoNoPassword(destination));
-  pid_t dump = Spawn(dir + "/pg_dump", dargs, EnvWith(source), -1, data[1], derr[1], all);
-  pid_t restore = Spawn(dir + "/pg_restore", rargs, EnvWith(destination, restore_options), data[0], -1, rerr[1], all);
-  for (int fd : {data[0], data[1], derr[1], rerr[1]}) close(fd);
-  DumpRestoreResult r;
-  if (dump < 0 || restore < 0) {
-    close(derr[0]);
-    close(rerr[0]);
-    if (dump > 0) Wait(dump);
-    if (restore > 0) Wait(restore);
-    return Internal("cannot start " + dir + "/pg_dump or pg_restore");
-  }
-  DrainPipes(derr[0], &r.dump_stderr, rerr[0], &r.restore_stderr);
-  close(derr[0]);
-  close(rerr[0]);
-  r.dump_exit = Wait(dump);
-  r.restore_exit = Wait(restore);
-  r.dump_stderr = MaskSecret(MaskSecret(r.dump_stderr, source.password), destination.password);
-  r.restore_stderr = MaskSecret(MaskSecret(r.restore_stderr, source.password), destination.password);
-  return r;
-}
-
-}  // namespace
-
-Result<DumpRestoreResult> DumpRestore(const ConnParams& source, const std::vector<std::string>& dump_args,
-                                      const ConnParams& destination,
-                                      const std::vector<std::string>& restore_args) {
-  auto r = DumpRestoreOnce(source, dump_args, destination, restore_args, kRestoreOptions);
-  if (r.ok() && RefusedStartupOptions(*r)) r = DumpRestoreOnce(source, dump_args, destination, restore_args, "");
-  return r;
 }
 
 }  // namespace pgferry::pg

@@ -1,14 +1,16 @@
-// Runs `pg_dump ... | pg_restore ...` between two databases, streaming through a pipe (no
-// file). Passwords go to each process through its own PGPASSWORD, never on the command line;
-// stderr of both is captured (with the passwords masked) for the caller to classify.
-// Each call is independent; safe to run several at once from different threads.
-// DumpRestoreSkipping goes through a temporary archive instead, to restore only part of it.
-// Both run pg_restore with PGOPTIONS="... -c synchronous_commit=off" (the schema's many small
+// pg_dump into a custom-format archive (a temporary file: the schema sections are small), then
+// pg_restore from it, as often as needed: the engine dumps pre-data and post-data once, under
+// one catalog snapshot, restores pre-data before the copy and the rest of post-data after it.
+// Passwords go to each process through its own PGPASSWORD, never on the command line; stderr
+// of both is captured (with the passwords masked) for the caller to classify. Each call is
+// independent; safe to run several at once from different threads.
+// pg_restore runs with PGOPTIONS="... -c synchronous_commit=off" (the schema's many small
 // commits need not each wait for a WAL flush); when the destination (a pooler such as PgBouncer)
 // refuses that startup parameter, pg_restore runs again without it.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <set>
 #include <string>
 #include <utility>
@@ -29,23 +31,37 @@ struct DumpRestoreResult {
 // Folder with pg_dump/pg_restore: $PGFERRY_PG_BIN, else the newest /usr/lib/postgresql/*/bin.
 std::string PgToolsDir();
 
-Result<DumpRestoreResult> DumpRestore(const ConnParams& source, const std::vector<std::string>& dump_args,
-                                      const ConnParams& destination,
-                                      const std::vector<std::string>& restore_args);
+// An archive file in a temporary folder of its own ($TMPDIR, else /tmp); both are removed with
+// the object.
+class Archive {
+ public:
+  Archive(std::string dir, std::string path) : dir_(std::move(dir)), path_(std::move(path)) {}
+  ~Archive();
+  Archive(const Archive&) = delete;
+  Archive& operator=(const Archive&) = delete;
+  const std::string& dir() const { return dir_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string dir_, path_;
+};
+
+// `pg_dump dump_args --format=custom --file=...` from `source`; sets r->dump_exit and
+// r->dump_stderr (the archive is incomplete unless dump_exit is 0).
+Result<std::unique_ptr<Archive>> DumpToArchive(const ConnParams& source,
+                                               const std::vector<std::string>& dump_args,
+                                               DumpRestoreResult* r);
+
+// `pg_restore restore_args` from the archive into `destination` (restore_args may name a
+// --section); sets r->restore_exit and r->restore_stderr. Entries whose catalog id (the
+// source's, as TocCatalogId reads it) is in `skip` are left out, through `pg_restore -l` and a
+// filtered `--use-list`: matched by OID, never by name. An error only when it cannot run.
+Status RestoreFromArchive(const Archive& archive, const ConnParams& destination,
+                          const std::vector<std::string>& restore_args,
+                          const std::set<std::pair<uint32_t, uint32_t>>& skip, DumpRestoreResult* r);
 
 // The catalog id of a `pg_restore -l` line ("3187; 2606 16400 CONSTRAINT ..." -> {2606, 16400}),
 // or {0, 0} for comments and entries without one.
 std::pair<uint32_t, uint32_t> TocCatalogId(const std::string& line);
-
-// DumpRestore through a temporary custom-format archive, so that entries can be left out:
-// pg_dump --file, `pg_restore -l`, every TOC entry whose catalog id (the source's, as
-// TocCatalogId reads it) is in `skip` is dropped from the list, then `pg_restore -L`. Entries
-// are matched by OID, never by name. The archive is removed afterwards. `dump_args` must ask for
-// --format=custom. The exit codes and stderr are those of pg_dump and of the final pg_restore.
-Result<DumpRestoreResult> DumpRestoreSkipping(const ConnParams& source,
-                                              const std::vector<std::string>& dump_args,
-                                              const ConnParams& destination,
-                                              const std::vector<std::string>& restore_args,
-                                              const std::set<std::pair<uint32_t, uint32_t>>& skip);
 
 }  // namespace pgferry::pg

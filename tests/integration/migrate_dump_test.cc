@@ -1,5 +1,6 @@
 // `pgferry migrate` scenarios from aiven-db-migrate's suite that apply to PostgreSQL 15, plus
 // fallbacks, filters and failures: the dump method, non-superusers, roles, exclusions.
+#include <filesystem>
 #include <fstream>
 
 #include "tests/harness/migration_fixture.h"
@@ -305,7 +306,8 @@ TEST_F(MigrateTest, UserDefinedTypesCopyInTheRightFormat) {
 }
 
 // The schema's pg_restore sessions commit without waiting for each WAL flush (pg_restore commits
-// every object on its own) and keep the PGOPTIONS pgferry was given. A materialized view is
+// every object on its own) and keep the PGOPTIONS pgferry was given; the temporary schema
+// archive is removed afterwards. A materialized view is
 // filled by pg_restore in post-data, so it records the settings of that session.
 TEST_F(MigrateTest, SchemaRestoreSessionsCommitAsynchronously) {
   StartServers({}, {{"synchronous_commit=on"}});
@@ -319,14 +321,18 @@ TEST_F(MigrateTest, SchemaRestoreSessionsCommitAsynchronously) {
   ASSERT_EQ(dst_->Scalar("postgres", "SHOW synchronous_commit"), "on");
   auto o = Options();
   o.extra_spec = "  databases: {include: [app]}\n  method: dump\n  roles: {migrate: false}\n";
+  // The schema archive (pre-data and post-data, one pg_dump) lives in TMPDIR while it is needed.
+  std::string tmp = dir_.path() + "/tmp";
+  std::filesystem::create_directory(tmp);
   CommandResult r = RunCommand({PgferryBinary(), "migrate", "-f", dir_.Write("m.yaml", BuildManifest(o)),
-                                "-o", "json"}, "", {"PGOPTIONS=-c work_mem=7777kB"});
+                                "-o", "json"}, "", {"PGOPTIONS=-c work_mem=7777kB", "TMPDIR=" + tmp});
   ASSERT_EQ(r.exit_code, 0) << r.output << r.err;
   auto status = nlohmann::json::parse(r.output);
   EXPECT_EQ((*Db(status, "app"))["status"], "done") << status.dump(2);
   ExpectSameData("app");
   EXPECT_EQ(dst_->Query("app", "SELECT sync, mem, n FROM public.restored_with"),
             (Rows{{"off", "7777kB", "100"}}));
+  EXPECT_TRUE(std::filesystem::is_empty(tmp)) << "pgferry left files in TMPDIR";
 }
 
 // PgBouncer refuses the options startup parameter; pg_restore then runs again without it (the
