@@ -214,21 +214,28 @@ Status DatabaseMigration::RestoreSection(const std::string& section) {
       if (!any) dump_args.push_back("--extension=pgferry_no_extension_matches_this");
     }
   }
-  pg::DumpRestoreResult r;
-  if (section == "pre-data" || !schema_archive_) {
-    ASSIGN_OR_RETURN(schema_archive_, pg::DumpToArchive(src_params_, dump_args, &r));
-    if (r.dump_exit != 0) {
-      schema_archive_.reset();
-      return Internal("pg_dump --section=" + section + " failed: " + r.dump_stderr.substr(0, 500));
-    }
-  }
   // From an archive, pg_restore can also run the remaining post-data steps (foreign key checks,
   // partitioned tables' indexes) dump.jobs at a time.
   std::vector<std::string> restore_args = {"--section=" + section};
   if (section == "post-data" && e_.spec_.dump.jobs > 1)
     restore_args.push_back("--jobs=" + std::to_string(e_.spec_.dump.jobs));
-  RETURN_IF_ERROR(pg::RestoreFromArchive(*schema_archive_, dst_params_, restore_args, skip, &r));
-  if (section == "post-data") schema_archive_.reset();
+  pg::DumpRestoreResult r;
+  bool dumped_now = section == "pre-data" || !schema_archive_;
+  if (section == "pre-data") {
+    // Restored while pg_dump writes, as through a plain pipe; the archive is kept for post-data.
+    ASSIGN_OR_RETURN(schema_archive_, pg::DumpRestoreKeepingArchive(src_params_, dump_args, dst_params_,
+                                                                    restore_args, &r));
+  } else if (!schema_archive_) {
+    ASSIGN_OR_RETURN(schema_archive_, pg::DumpToArchive(src_params_, dump_args, &r));
+  }
+  if (dumped_now && r.dump_exit != 0) {
+    schema_archive_.reset();
+    return Internal("pg_dump --section=" + section + " failed: " + r.dump_stderr.substr(0, 500));
+  }
+  if (section == "post-data") {
+    RETURN_IF_ERROR(pg::RestoreFromArchive(*schema_archive_, dst_params_, restore_args, skip, &r));
+    schema_archive_.reset();
+  }
   RestoreErrors errs = ClassifyRestoreErrors(r.restore_stderr);
   if (!errs.ignorable.empty())
     SetDb([&](api::DatabaseStatus& d) {

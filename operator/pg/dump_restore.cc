@@ -1,13 +1,18 @@
 #include "operator/pg/dump_restore.h"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <poll.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
+#include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <sstream>
 
@@ -146,15 +151,166 @@ Archive::~Archive() {
   rmdir(dir_.c_str());
 }
 
-Result<std::unique_ptr<Archive>> DumpToArchive(const ConnParams& source,
-                                               const std::vector<std::string>& dump_args,
-                                               DumpRestoreResult* r) {
+namespace {
+
+Result<std::unique_ptr<Archive>> NewArchive() {
   const char* tmp = std::getenv("TMPDIR");
   std::string templ = std::string(tmp && *tmp ? tmp : "/tmp") + "/pgferry-schema-XXXXXX";
   std::vector<char> path(templ.begin(), templ.end());
   path.push_back('\0');
   if (!mkdtemp(path.data())) return Internal("cannot create a temporary folder in " + templ);
-  auto archive = std::unique_ptr<Archive>(new Archive(path.data(), std::string(path.data()) + "/schema.dump"));
+  return std::make_unique<Archive>(path.data(), std::string(path.data()) + "/schema.dump");
+}
+
+// write() that reports EPIPE instead of letting SIGPIPE end the process when the reader has
+// exited: SIGPIPE is blocked in this thread for the call, and a pending one is consumed.
+ssize_t WriteWithoutSigpipe(int fd, const char* data, size_t n) {
+  sigset_t pipe_set, old;
+  sigemptyset(&pipe_set);
+  sigaddset(&pipe_set, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+  ssize_t w = write(fd, data, n);
+  int saved = errno;
+  if (w < 0 && errno == EPIPE) {
+    timespec zero{0, 0};
+    while (sigtimedwait(&pipe_set, nullptr, &zero) < 0 && errno == EINTR) {
+    }
+  }
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  errno = saved;
+  return w;
+}
+
+bool WriteAll(int fd, const char* data, size_t n) {
+  while (n > 0) {
+    ssize_t w = write(fd, data, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return false;
+    data += w;
+    n -= static_cast<size_t>(w);
+  }
+  return true;
+}
+
+// Moves pg_dump's stdout to pg_restore's stdin and to `file`, and both stderrs into `r`, until
+// every pipe is closed. At most kMaxPending bytes wait for pg_restore; pg_dump is then not read
+// (closed pipes and paused ones leave the poll set: see DrainPipes). When pg_restore exits
+// early, the rest still goes to the file. False when the file could not be written.
+bool Relay(int dump_out, int restore_in, int dump_err, int restore_err, int file, DumpRestoreResult* r) {
+  constexpr size_t kMaxPending = 1 << 20;
+  std::string pending;
+  size_t written = 0;
+  bool file_ok = true;
+  char buf[65536];
+  fcntl(restore_in, F_SETFL, fcntl(restore_in, F_GETFL) | O_NONBLOCK);
+  std::string* err_sinks[2] = {&r->dump_stderr, &r->restore_stderr};
+  int err_fds[2] = {dump_err, restore_err};
+  while (dump_out >= 0 || restore_in >= 0 || err_fds[0] >= 0 || err_fds[1] >= 0) {
+    if (dump_out < 0 && restore_in >= 0 && written == pending.size()) {
+      close(restore_in);  // pg_restore sees the end of the archive
+      restore_in = -1;
+      continue;
+    }
+    pollfd fds[4] = {{pending.size() - written < kMaxPending ? dump_out : -1, POLLIN, 0},
+                     {written < pending.size() ? restore_in : -1, POLLOUT, 0},
+                     {err_fds[0], POLLIN, 0},
+                     {err_fds[1], POLLIN, 0}};
+    if (poll(fds, 4, -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    if (fds[0].fd >= 0 && fds[0].revents) {
+      ssize_t n = read(dump_out, buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        close(dump_out);
+        dump_out = -1;
+      } else {
+        file_ok = file_ok && WriteAll(file, buf, static_cast<size_t>(n));
+        if (restore_in >= 0) pending.append(buf, static_cast<size_t>(n));
+      }
+    }
+    if (fds[1].fd >= 0 && fds[1].revents) {
+      ssize_t w = WriteWithoutSigpipe(restore_in, pending.data() + written, pending.size() - written);
+      if (w > 0) {
+        written += static_cast<size_t>(w);
+        if (written == pending.size()) {
+          pending.clear();
+          written = 0;
+        }
+      } else if (w < 0 && errno != EAGAIN && errno != EINTR) {  // pg_restore has gone
+        close(restore_in);
+        restore_in = -1;
+        pending.clear();
+        written = 0;
+      }
+    }
+    for (int i = 0; i < 2; ++i) {
+      if (fds[2 + i].fd < 0 || fds[2 + i].revents == 0) continue;
+      ssize_t n = read(err_fds[i], buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        close(err_fds[i]);
+        err_fds[i] = -1;
+      } else {
+        err_sinks[i]->append(buf, static_cast<size_t>(n));
+      }
+    }
+  }
+  return file_ok;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Archive>> DumpRestoreKeepingArchive(const ConnParams& source,
+                                                           const std::vector<std::string>& dump_args,
+                                                           const ConnParams& destination,
+                                                           const std::vector<std::string>& restore_args,
+                                                           DumpRestoreResult* r) {
+  ASSIGN_OR_RETURN(auto archive, NewArchive());
+  int file = open(archive->path().c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (file < 0) return Internal("cannot write " + archive->path() + ": " + std::strerror(errno));
+  std::string dir = PgToolsDir();
+  std::vector<std::string> dargs = dump_args;
+  dargs.push_back("--format=custom");
+  dargs.push_back("--dbname=" + ConninfoNoPassword(source));
+  std::vector<std::string> rargs = restore_args;
+  rargs.push_back("--dbname=" + ConninfoNoPassword(destination));
+  int out[2], in[2], derr[2], rerr[2];
+  if (pipe2(out, O_CLOEXEC) || pipe2(in, O_CLOEXEC) || pipe2(derr, O_CLOEXEC) || pipe2(rerr, O_CLOEXEC)) {
+    close(file);
+    return Internal("pipe failed");
+  }
+  std::vector<int> all = {out[0], out[1], in[0], in[1], derr[0], derr[1], rerr[0], rerr[1]};
+  *r = DumpRestoreResult();
+  pid_t dump = Spawn(dir + "/pg_dump", dargs, EnvWith(source), -1, out[1], derr[1], all);
+  pid_t restore = Spawn(dir + "/pg_restore", rargs, EnvWith(destination, kRestoreOptions), in[0], -1, rerr[1], all);
+  for (int fd : {out[1], in[0], derr[1], rerr[1]}) close(fd);
+  bool file_ok = false;
+  if (dump > 0 && restore > 0) {
+    file_ok = Relay(out[0], in[1], derr[0], rerr[0], file, r);
+  } else {
+    for (int fd : {out[0], in[1], derr[0], rerr[0]}) close(fd);
+  }
+  close(file);
+  r->dump_exit = dump > 0 ? Wait(dump) : -1;
+  r->restore_exit = restore > 0 ? Wait(restore) : -1;
+  r->dump_stderr = MaskSecret(r->dump_stderr, source.password);
+  r->restore_stderr = MaskSecret(r->restore_stderr, destination.password);
+  if (dump < 0 || restore < 0) return Internal("cannot start " + dir + "/pg_dump or pg_restore");
+  if (!file_ok) return Internal("cannot write " + archive->path());
+  if (r->dump_exit == 0 && RefusedStartupOptions(*r)) {
+    std::string dump_stderr = r->dump_stderr;
+    RETURN_IF_ERROR(RestoreFromArchive(*archive, destination, restore_args, {}, r));
+    r->dump_stderr = dump_stderr;
+  }
+  return archive;
+}
+
+Result<std::unique_ptr<Archive>> DumpToArchive(const ConnParams& source,
+                                               const std::vector<std::string>& dump_args,
+                                               DumpRestoreResult* r) {
+  ASSIGN_OR_RETURN(auto archive, NewArchive());
   std::string ignored;
   std::vector<std::string> dargs = dump_args;
   dargs.push_back("--format=custom");

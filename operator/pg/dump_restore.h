@@ -1,6 +1,6 @@
-// pg_dump into a custom-format archive (a temporary file: the schema sections are small), then
-// pg_restore from it, as often as needed: the engine dumps pre-data and post-data once, under
-// one catalog snapshot, restores pre-data before the copy and the rest of post-data after it.
+// pg_dump into a custom-format archive (a temporary file: the schema sections are small), and
+// pg_restore from it: the engine dumps pre-data and post-data once, under one catalog
+// snapshot, restores pre-data while pg_dump writes, and the rest of post-data after the copy.
 // Passwords go to each process through its own PGPASSWORD, never on the command line; stderr
 // of both is captured (with the passwords masked) for the caller to classify. Each call is
 // independent; safe to run several at once from different threads.
@@ -45,6 +45,16 @@ class Archive {
  private:
   std::string dir_, path_;
 };
+
+// `pg_dump dump_args --format=custom | pg_restore restore_args` into `destination`, with pgferry
+// in the middle keeping every byte of the archive in a file too, for a later
+// RestoreFromArchive (of another section): one pg_dump serves both, and the restore still starts
+// as soon as pg_dump writes. Sets all of `r` (the archive is incomplete unless dump_exit is 0).
+Result<std::unique_ptr<Archive>> DumpRestoreKeepingArchive(const ConnParams& source,
+                                                           const std::vector<std::string>& dump_args,
+                                                           const ConnParams& destination,
+                                                           const std::vector<std::string>& restore_args,
+                                                           DumpRestoreResult* r);
 
 // `pg_dump dump_args --format=custom --file=...` from `source`; sets r->dump_exit and
 // r->dump_stderr (the archive is incomplete unless dump_exit is 0).
