@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
+#include <filesystem>
 
 #include "operator/pg/dump_restore.h"
 #include "operator/pg/libpq_session.h"
@@ -179,6 +181,67 @@ TEST(DumpToc, CatalogIdOfAListLine) {
   EXPECT_EQ(TocCatalogId("; Archive created at 2026-11-28"), std::make_pair(0u, 0u));
   EXPECT_EQ(TocCatalogId(""), std::make_pair(0u, 0u));
   EXPECT_EQ(TocCatalogId("3300; 0 0 COMMENT - INDEX x postgres"), std::make_pair(0u, 0u));
+}
+
+// Enough tables that the archive (about 500 bytes each) is more than a pipe's 64 KiB buffer.
+void CreateManyTables(PgCluster& server, const std::string& db, int n) {
+  server.Exec("postgres", "CREATE DATABASE " + db);
+  server.Exec(db, "DO $$BEGIN FOR i IN 1.." + std::to_string(n) +
+                      " LOOP EXECUTE format('CREATE TABLE public.t%s (id int PRIMARY KEY, v text)', i); "
+                      "END LOOP; END$$");
+}
+
+// One pg_dump of both sections: pre-data restored from the stream, the kept archive restores
+// post-data later, and the archive's folder goes with the object.
+TEST_F(PgSessionTest, DumpRestoreKeepingArchiveRestoresPreDataAndKeepsPostData) {
+  CreateManyTables(*server_, "keep_src", 300);
+  server_->Exec("postgres", "CREATE DATABASE keep_dst");
+  auto src = Params(PgCluster::kSuperuser, PgCluster::kSuperPassword);
+  src.dbname = "keep_src";
+  auto dst = src;
+  dst.dbname = "keep_dst";
+  DumpRestoreResult r;
+  auto archive = DumpRestoreKeepingArchive(src, {"--section=pre-data", "--section=post-data"}, dst,
+                                           {"--section=pre-data"}, &r);
+  ASSERT_TRUE(archive.ok()) << archive.status().ToString();
+  EXPECT_EQ(r.dump_exit, 0) << r.dump_stderr;
+  EXPECT_EQ(r.restore_exit, 0) << r.restore_stderr;
+  const char* count = "SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind = ";
+  EXPECT_EQ(server_->Scalar("keep_dst", std::string(count) + "'r'"), "300");
+  EXPECT_EQ(server_->Scalar("keep_dst", std::string(count) + "'i'"), "0");
+  std::string dir = (*archive)->dir();
+  EXPECT_GT(std::filesystem::file_size((*archive)->path()), 2u * 65536);
+  ASSERT_TRUE(RestoreFromArchive(**archive, dst, {"--section=post-data"}, {}, &r).ok());
+  EXPECT_EQ(r.restore_exit, 0) << r.restore_stderr;
+  EXPECT_EQ(server_->Scalar("keep_dst", std::string(count) + "'i'"), "300");
+  archive->reset();
+  EXPECT_FALSE(std::filesystem::exists(dir));
+}
+
+// A pg_restore that exits without reading (here a stand-in that only fails) must neither end
+// pgferry with SIGPIPE nor cut the archive short: pg_dump's whole output still reaches the file.
+TEST_F(PgSessionTest, DumpRestoreKeepingArchiveOutlivesAPgRestoreThatExitsEarly) {
+  CreateManyTables(*server_, "early_src", 300);
+  testing::TempDir bin;
+  std::filesystem::create_symlink(PgToolsDir() + "/pg_dump", bin.path() + "/pg_dump");
+  std::string fake = bin.Write("pg_restore", "#!/bin/sh\necho 'pg_restore: error: gave up' >&2\nexit 3\n");
+  std::filesystem::permissions(fake, std::filesystem::perms::owner_all);
+  std::string real_tools = PgToolsDir();
+  setenv("PGFERRY_PG_BIN", bin.path().c_str(), 1);
+  auto src = Params(PgCluster::kSuperuser, PgCluster::kSuperPassword);
+  src.dbname = "early_src";
+  DumpRestoreResult r;
+  auto archive = DumpRestoreKeepingArchive(src, {"--section=pre-data"}, src, {"--section=pre-data"}, &r);
+  unsetenv("PGFERRY_PG_BIN");
+  ASSERT_TRUE(archive.ok()) << archive.status().ToString();
+  EXPECT_EQ(r.dump_exit, 0) << r.dump_stderr;
+  EXPECT_EQ(r.restore_exit, 3);
+  EXPECT_NE(r.restore_stderr.find("gave up"), std::string::npos) << r.restore_stderr;
+  auto listed = testing::RunCommand({real_tools + "/pg_restore", "--list", (*archive)->path()});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  size_t tables = 0;
+  for (size_t at = 0; (at = listed.output.find(" TABLE public t", at)) != std::string::npos; ++at) ++tables;
+  EXPECT_EQ(tables, 300u);
 }
 
 // A listening socket that never accepts: TCP connects, the server never answers.
