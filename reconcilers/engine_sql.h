@@ -86,7 +86,6 @@ SELECT pg_catalog.quote_ident(schemaname) || '.' || pg_catalog.quote_ident(seque
  WHERE last_value IS NOT NULL
  ORDER BY 1
 )sql";
-inline constexpr const char* kSetSequence = "SELECT pg_catalog.setval($1::regclass, $2::bigint, true)";
 
 inline constexpr const char* kLargeObjectIds =
     "SELECT oid FROM pg_catalog.pg_largeobject_metadata ORDER BY oid";

@@ -317,7 +317,9 @@ TEST_F(MigrateTest, SchemaRestoreSessionsCommitAsynchronously) {
     INSERT INTO public.t SELECT g, 'v' || g FROM generate_series(1, 100) g;
     CREATE MATERIALIZED VIEW public.restored_with AS
       SELECT current_setting('synchronous_commit') AS sync, current_setting('work_mem') AS mem,
-             (SELECT count(*) FROM public.t) AS n;)sql");
+             (SELECT count(*) FROM public.t) AS n;
+    CREATE SEQUENCE public."Se'q ""1"" é";
+    SELECT setval('public."Se''q ""1"" é"', 42);)sql");
   ASSERT_EQ(dst_->Scalar("postgres", "SHOW synchronous_commit"), "on");
   auto o = Options();
   o.extra_spec = "  databases: {include: [app]}\n  method: dump\n  roles: {migrate: false}\n";
@@ -333,6 +335,10 @@ TEST_F(MigrateTest, SchemaRestoreSessionsCommitAsynchronously) {
   EXPECT_EQ(dst_->Query("app", "SELECT sync, mem, n FROM public.restored_with"),
             (Rows{{"off", "7777kB", "100"}}));
   EXPECT_TRUE(std::filesystem::is_empty(tmp)) << "pgferry left files in TMPDIR";
+  // Sequence values are set in one statement, whatever the names hold.
+  EXPECT_EQ(dst_->Scalar("app", "SELECT last_value FROM public.\"Se'q \"\"1\"\" é\""), "42");
+  EXPECT_EQ((*Db(status, "app"))["sequencesSynced"]["public.\"Se'q \"\"1\"\" é\""], 42) << status.dump(2);
+  EXPECT_EQ((*Db(status, "app"))["sequencesSynced"].size(), 1u) << status.dump(2);
 }
 
 // PgBouncer refuses the options startup parameter; pg_restore then runs again without it (the
@@ -359,6 +365,33 @@ TEST_F(MigrateTest, SchemaRestoreThroughPgBouncerRunsWithoutStartupOptions) {
   EXPECT_EQ(dst_->Query("app", "SELECT sync, n FROM public.restored_with"), (Rows{{"on", "100"}}));
   EXPECT_EQ(dst_->Scalar("app", "SELECT count(*) FROM pg_indexes WHERE indexname IN ('t_pkey', 't_v')"), "2");
   EXPECT_THAT(dst_->PoolerLog(), HasSubstr("unsupported startup parameter: options"));
+}
+
+// Destination tables are checked empty 500 to a statement: a table with rows in a later batch
+// still stops the database, named, before anything is copied.
+TEST_F(MigrateTest, DestinationTableWithRowsAmongManyIsNamed) {
+  StartServers();
+  const char* create = R"sql(
+    DO $$BEGIN FOR i IN 1..600 LOOP
+      EXECUTE format('CREATE TABLE public.%I (id int PRIMARY KEY)', 'T.' || i);
+    END LOOP; END$$)sql";
+  for (auto* c : {src_.get(), dst_.get()}) {
+    c->Exec("postgres", "CREATE DATABASE app");
+    c->Exec("app", create);
+  }
+  src_->Exec("app", R"sql(DO $$BEGIN FOR i IN 1..600 LOOP
+      EXECUTE format('INSERT INTO public.%I VALUES (1)', 'T.' || i);
+    END LOOP; END$$)sql");
+  dst_->Exec("app", "INSERT INTO public.\"T.550\" VALUES (7)");
+  auto o = Options();
+  o.extra_spec = "  databases: {include: [app]}\n  method: dump\n  roles: {migrate: false}\n";
+  auto status = MigrateJson(BuildManifest(o), 1);
+  ASSERT_NE(Db(status, "app"), nullptr);
+  EXPECT_EQ((*Db(status, "app"))["status"], "failed");
+  EXPECT_THAT((*Db(status, "app"))["error"].get<std::string>(),
+              ::testing::AllOf(HasSubstr("T.550"), HasSubstr("already holds rows that pgferry did not copy")));
+  EXPECT_EQ(dst_->Scalar("app", "SELECT count(*) FROM public.\"T.1\""), "0");
+  EXPECT_EQ(dst_->Scalar("app", "SELECT id FROM public.\"T.550\""), "7");
 }
 
 }  // namespace
