@@ -145,7 +145,6 @@ std::pair<uint32_t, uint32_t> TocCatalogId(const std::string& line) {
 }
 
 Archive::~Archive() {
-  if (path_.empty()) return;
   unlink(path_.c_str());
   unlink((dir_ + "/section.list").c_str());
   rmdir(dir_.c_str());
@@ -260,6 +259,42 @@ bool Relay(int dump_out, int restore_in, int dump_err, int restore_err, int file
   return file_ok;
 }
 
+// pg_restore from the archive with each of `options` in turn (PGOPTIONS additions) until the
+// destination accepts the startup parameters.
+Status RestoreTrying(const Archive& archive, const ConnParams& destination,
+                     const std::vector<std::string>& restore_args,
+                     const std::set<std::pair<uint32_t, uint32_t>>& skip,
+                     const std::vector<std::string>& options, DumpRestoreResult* r) {
+  std::string dir = PgToolsDir();
+  std::vector<std::string> rargs = restore_args;
+  if (!skip.empty()) {
+    std::string toc, toc_err;
+    int list_exit = RunTool(dir + "/pg_restore", {"--list", archive.path()}, EnvWith(destination), &toc,
+                            &toc_err);
+    if (list_exit != 0) return Internal("pg_restore --list failed: " + toc_err.substr(0, 500));
+    std::string list = archive.dir() + "/section.list";
+    std::ofstream lf(list, std::ios::trunc);
+    std::istringstream in(toc);
+    std::string line;
+    while (std::getline(in, line))
+      if (!skip.count(TocCatalogId(line))) lf << line << '\n';
+    lf.close();
+    if (!lf) return Internal("cannot write " + list);
+    rargs.push_back("--use-list=" + list);
+  }
+  rargs.push_back("--dbname=" + ConninfoNoPassword(destination));
+  rargs.push_back(archive.path());
+  std::string ignored;
+  for (const std::string& o : options) {
+    r->restore_stderr.clear();
+    r->restore_exit = RunTool(dir + "/pg_restore", rargs, EnvWith(destination, o), &ignored,
+                              &r->restore_stderr);
+    if (!RefusedStartupOptions(*r)) break;
+  }
+  r->restore_stderr = MaskSecret(r->restore_stderr, destination.password);
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Archive>> DumpRestoreKeepingArchive(const ConnParams& source,
@@ -301,7 +336,7 @@ Result<std::unique_ptr<Archive>> DumpRestoreKeepingArchive(const ConnParams& sou
   if (!file_ok) return Internal("cannot write " + archive->path());
   if (r->dump_exit == 0 && RefusedStartupOptions(*r)) {
     std::string dump_stderr = r->dump_stderr;
-    RETURN_IF_ERROR(RestoreFromArchive(*archive, destination, restore_args, {}, r));
+    RETURN_IF_ERROR(RestoreTrying(*archive, destination, restore_args, {}, {""}, r));  // refused once
     r->dump_stderr = dump_stderr;
   }
   return archive;
@@ -325,34 +360,7 @@ Result<std::unique_ptr<Archive>> DumpToArchive(const ConnParams& source,
 Status RestoreFromArchive(const Archive& archive, const ConnParams& destination,
                           const std::vector<std::string>& restore_args,
                           const std::set<std::pair<uint32_t, uint32_t>>& skip, DumpRestoreResult* r) {
-  std::string dir = PgToolsDir();
-  std::vector<std::string> rargs = restore_args;
-  if (!skip.empty()) {
-    std::string toc, toc_err;
-    int list_exit = RunTool(dir + "/pg_restore", {"--list", archive.path()}, EnvWith(destination), &toc,
-                            &toc_err);
-    if (list_exit != 0) return Internal("pg_restore --list failed: " + toc_err.substr(0, 500));
-    std::string list = archive.dir() + "/section.list";
-    std::ofstream lf(list, std::ios::trunc);
-    std::istringstream in(toc);
-    std::string line;
-    while (std::getline(in, line))
-      if (!skip.count(TocCatalogId(line))) lf << line << '\n';
-    lf.close();
-    if (!lf) return Internal("cannot write " + list);
-    rargs.push_back("--use-list=" + list);
-  }
-  rargs.push_back("--dbname=" + ConninfoNoPassword(destination));
-  rargs.push_back(archive.path());
-  std::string ignored;
-  for (const char* options : {kRestoreOptions, ""}) {
-    r->restore_stderr.clear();
-    r->restore_exit = RunTool(dir + "/pg_restore", rargs, EnvWith(destination, options), &ignored,
-                              &r->restore_stderr);
-    if (!RefusedStartupOptions(*r)) break;
-  }
-  r->restore_stderr = MaskSecret(r->restore_stderr, destination.password);
-  return Status::Ok();
+  return RestoreTrying(archive, destination, restore_args, skip, {kRestoreOptions, ""}, r);
 }
 
 std::string PgToolsDir() {
