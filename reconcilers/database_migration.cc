@@ -277,6 +277,19 @@ Status DatabaseMigration::CheckTablesEmpty() {
 
 // Tables smaller than this (source pg_table_size) are copied without TRUNCATE + FREEZE.
 constexpr int64_t kFreezeMinBytes = 4 << 20;
+// Small tables go to a worker up to this many (and this many bytes) at a time, one destination
+// transaction for all (CopyBatch): per table that leaves the COPY's round trips, where each
+// had two transactions and a dozen round trips. Each table in a batch holds its locks until
+// the batch commits (a few per table; the server's lock table has 64 per connection).
+constexpr size_t kBatchTables = 32;
+constexpr int64_t kBatchBytes = 8 << 20;
+
+struct DatabaseMigration::CopyShared {
+  std::mutex mu;
+  Status first_error;
+  std::map<std::string, std::string> in_memory;  // state rows, when the destination keeps none
+  std::vector<TableInfo> analyze_later;           // tables with indexes left to post-data
+};
 
 Status DatabaseMigration::CopyTables(const std::string& snapshot) {
   // A table is done when its rows and then its indexes are recorded; a rerun finishes either.
@@ -287,122 +300,223 @@ Status DatabaseMigration::CopyTables(const std::string& snapshot) {
     if (!state_.count(TableKey(t)) || !state_.count(IndexStateKey(t))) todo.push_back(&t);
   }
   SetDb([&](api::DatabaseStatus& d) { d.tablesSynced = copied_before; });
+  if (todo.empty()) return Status::Ok();
+  // The columns and indexes of every table, read under the copy's snapshot, and the names
+  // already on the destination: three queries here instead of three round trips per table.
+  std::vector<TableCopyPlan> plans;
+  {
+    auto src = e_.options_.connector->Connect(src_params_);
+    if (!src.ok()) return src.status().Prefixed("source");
+    pg::Session& s = **src;
+    RETURN_IF_ERROR(s.Exec("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY").Prefixed("source"));
+    RETURN_IF_ERROR(s.Exec("SET TRANSACTION SNAPSHOT " + s.QuoteLiteral(snapshot)).Prefixed("source"));
+    auto read = ReadCopyPlans(s, todo);
+    if (!read.ok()) return read.status().Prefixed("source tables");
+    plans = std::move(*read);
+    (void)s.Exec("COMMIT");
+  }
+  auto existing_or = ReadExistingIndexes(*dst_, todo);
+  if (!existing_or.ok()) return existing_or.status().Prefixed("destination tables");
+  const std::vector<ExistingIndexes> existing = std::move(*existing_or);
+
+  auto batchable = [&](const TableInfo& t) {
+    return t.kind == 'r' && t.extension.empty() && t.bytes < kFreezeMinBytes && !state_.count(TableKey(t)) &&
+           !state_.count(IndexStateKey(t));
+  };
   size_t jobs = std::max<size_t>(1, std::min<size_t>(e_.spec_.dump.jobs, todo.size()));
   // Parallel index builds only when one worker leaves a core free (2-core servers in mind).
   int maintenance_workers = jobs == 1 ? 2 : 1;
-  std::vector<TableInfo> analyze_later;
   std::vector<std::string> refused_settings;
-  std::atomic<size_t> next{0};
-  std::mutex err_mu;
-  std::map<std::string, std::string> copied_in_memory;
-  Status first_error;
+  size_t next = 0;  // guarded by shared.mu
+  CopyShared shared;
+  // The next table, or the next run of small tables (largest first, so those come last).
+  auto claim = [&]() {
+    std::lock_guard<std::mutex> l(shared.mu);
+    std::vector<size_t> out;
+    int64_t bytes = 0;
+    while (next < todo.size() && shared.first_error.ok()) {
+      const TableInfo& t = *todo[next];
+      bool small = batchable(t);
+      if (!out.empty() && (!small || out.size() >= kBatchTables || bytes + t.bytes > kBatchBytes)) break;
+      out.push_back(next++);
+      bytes += t.bytes;
+      if (!small) break;
+    }
+    return out;
+  };
   auto worker = [&]() {
     auto src = e_.options_.connector->Connect(src_params_);
     auto dst = e_.options_.connector->Connect(dst_params_);
-    if (!src.ok() || !dst.ok()) {
-      std::lock_guard<std::mutex> l(err_mu);
-      if (first_error.ok()) first_error = !src.ok() ? src.status() : dst.status();
-      return;
-    }
-    pg::Session& s = **src;
-    pg::Session& d = **dst;
-    for (const char* stmt : sql::kNoTimeoutSettings) (void)s.Query(stmt);
-    Status st = s.Exec("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
-    if (st.ok()) st = s.Exec("SET TRANSACTION SNAPSHOT " + s.QuoteLiteral(snapshot));
-    auto refused = ApplyBulkLoadSettings(d, maintenance_workers);
-    if (!refused.empty()) {
-      std::lock_guard<std::mutex> l(err_mu);
-      if (refused_settings.empty()) refused_settings = refused;
-    }
-    while (st.ok() && !e_.StopRequested()) {
-      {
-        std::lock_guard<std::mutex> l(err_mu);
-        if (!first_error.ok()) return;
+    Status st = !src.ok() ? src.status() : !dst.ok() ? dst.status() : Status::Ok();
+    if (st.ok()) {
+      pg::Session& s = **src;
+      pg::Session& d = **dst;
+      for (const char* stmt : sql::kNoTimeoutSettings) (void)s.Query(stmt);
+      st = s.Exec("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+      if (st.ok()) st = s.Exec("SET TRANSACTION SNAPSHOT " + s.QuoteLiteral(snapshot));
+      auto refused = ApplyBulkLoadSettings(d, maintenance_workers);
+      if (!refused.empty()) {
+        std::lock_guard<std::mutex> l(shared.mu);
+        if (refused_settings.empty()) refused_settings = refused;
       }
-      size_t i = next++;
-      if (i >= todo.size()) break;
-      const TableInfo& t = *todo[i];
-      if (state_.count(TableKey(t))) {  // copied by an earlier run; only its indexes are left
-        st = BuildIndexes(s, d, t, &err_mu, &copied_in_memory, &analyze_later);
-        continue;
+      while (st.ok() && !e_.StopRequested()) {
+        auto batch = claim();
+        if (batch.empty()) break;
+        if (batch.size() == 1) {
+          st = CopyTable(s, d, *todo[batch[0]], plans[batch[0]], existing[batch[0]], shared);
+          continue;
+        }
+        std::vector<const TableInfo*> tables;
+        std::vector<const TableCopyPlan*> table_plans;
+        std::vector<const ExistingIndexes*> names;
+        for (size_t i : batch) {
+          tables.push_back(todo[i]);
+          table_plans.push_back(&plans[i]);
+          names.push_back(&existing[i]);
+        }
+        st = CopyBatch(s, d, tables, table_plans, names, shared);
       }
-      std::string qs = Qualified(s, t);
-      auto cols = s.Query(sql::kCopyColumns, {qs});
-      if (!cols.ok()) { st = cols.status().Prefixed(t.Qualified()); break; }
-      std::string list;
-      bool binary = true;
-      for (size_t c = 0; c < cols->size(); ++c) {
-        list += (list.empty() ? "" : ", ") + s.QuoteIdent(cols->Get(c, 0));
-        binary = binary && cols->GetBool(c, 1);
-      }
-      std::string fmt = binary ? "binary" : "text";
-      std::string out_sql = t.kind == 'p'
-          ? "COPY (SELECT " + list + " FROM " + qs + ") TO STDOUT (FORMAT " + fmt + ")"
-          : "COPY " + qs + " (" + list + ") TO STDOUT (FORMAT " + fmt + ")";
-      // TRUNCATE lets COPY FREEZE write frozen rows (no later anti-wraparound vacuum). For a small
-      // table it costs more than it saves (a new file, and at commit a scan of shared_buffers
-      // for the old one): the table was checked empty and a failed copy rolls back, so small
-      // tables are loaded without. An extension's configuration table always starts over.
-      bool freeze = t.kind == 'r' && (t.bytes >= kFreezeMinBytes || !t.extension.empty());
-      std::string in_sql = "COPY " + Qualified(d, t) + " (" + list + ") FROM STDIN (FORMAT " + fmt +
-                           (freeze ? ", FREEZE" : "") + ")";
-      // ONLY: an inheritance parent's TRUNCATE would empty its children, copied on their own.
-      bool truncate = freeze || t.kind == 'p';
-      st = d.Exec(truncate ? std::string("BEGIN; TRUNCATE ") + (t.kind == 'p' ? "" : "ONLY ") + Qualified(d, t)
-                           : std::string("BEGIN"));
-      if (!st.ok()) break;
-      int64_t last_bytes = 0;
-      auto rows = pg::RelayCopy(s, out_sql, d, in_sql, [&](int64_t bytes) {
-        int64_t delta = bytes - last_bytes;
-        last_bytes = bytes;
-        SetDb([&](api::DatabaseStatus& db) { db.bytesCopied += delta; });
-      });
-      if (!rows.ok()) { (void)d.Exec("ROLLBACK"); st = rows.status().Prefixed("copy " + t.Qualified()); break; }
-      if (!stateless_)
-        st = d.Query(sql::kWriteState, {e_.options_.migration_id, TableKey(t), std::to_string(*rows)}).status();
-      if (st.ok()) st = d.Exec("COMMIT");
-      if (st.ok() && stateless_) {
-        std::lock_guard<std::mutex> l(err_mu);
-        copied_in_memory[TableKey(t)] = std::to_string(*rows);
-      }
-      if (!st.ok()) break;
-      SetDb([&](api::DatabaseStatus& db) {
-        db.rowsCopied += *rows;
-        db.tablesSynced += 1;
-      });
-      st = BuildIndexes(s, d, t, &err_mu, &copied_in_memory, &analyze_later);
     }
     if (!st.ok()) {
-      std::lock_guard<std::mutex> l(err_mu);
-      if (first_error.ok()) first_error = st;
+      std::lock_guard<std::mutex> l(shared.mu);
+      if (shared.first_error.ok()) shared.first_error = st;
     }
   };
   std::vector<std::thread> threads;
   for (size_t i = 1; i < jobs; ++i) threads.emplace_back(worker);
   worker();
   for (auto& t : threads) t.join();
-  analyze_after_post_data_.insert(analyze_after_post_data_.end(), analyze_later.begin(), analyze_later.end());
+  analyze_after_post_data_.insert(analyze_after_post_data_.end(), shared.analyze_later.begin(),
+                                  shared.analyze_later.end());
   if (!refused_settings.empty())
     SetDb([&](api::DatabaseStatus& d) {
       d.warnings.push_back("bulk-load setting refused by the destination: " + refused_settings.front());
     });
-  RETURN_IF_ERROR(first_error);
+  RETURN_IF_ERROR(shared.first_error);
   if (e_.StopRequested()) return Status(StatusCode::kAborted, "stopped during the data copy");
   if (stateless_) {
-    state_.insert(copied_in_memory.begin(), copied_in_memory.end());
+    state_.insert(shared.in_memory.begin(), shared.in_memory.end());
     return Status::Ok();
   }
   return LoadState();  // the workers wrote table marks through their own sessions
 }
 
-Status DatabaseMigration::BuildIndexes(pg::Session& s, pg::Session& d, const TableInfo& t, std::mutex* mu,
-                                       std::map<std::string, std::string>* in_memory,
-                                       std::vector<TableInfo>* analyze_later) {
-  auto built = BuildTableIndexes(s, d, t, stateless_ ? "" : e_.options_.migration_id);
+Result<int64_t> DatabaseMigration::RelayTable(pg::Session& s, pg::Session& d, const TableInfo& t,
+                                              const TableCopyPlan& plan, bool freeze, int64_t* sent) {
+  std::string qs = Qualified(s, t);
+  std::string list;
+  for (const auto& c : plan.columns) list += (list.empty() ? "" : ", ") + s.QuoteIdent(c);
+  std::string fmt = plan.binary ? "binary" : "text";
+  // A table without columns has no column list ("COPY t () ..." is a syntax error).
+  std::string cols = list.empty() ? "" : " (" + list + ")";
+  std::string out_sql = t.kind == 'p'
+      ? "COPY (SELECT " + list + " FROM " + qs + ") TO STDOUT (FORMAT " + fmt + ")"
+      : "COPY " + qs + cols + " TO STDOUT (FORMAT " + fmt + ")";
+  std::string in_sql = "COPY " + Qualified(d, t) + cols + " FROM STDIN (FORMAT " + fmt + (freeze ? ", FREEZE" : "") + ")";
+  int64_t last_bytes = 0;
+  auto rows = pg::RelayCopy(s, out_sql, d, in_sql, [&](int64_t bytes) {
+    int64_t delta = bytes - last_bytes;
+    last_bytes = bytes;
+    SetDb([&](api::DatabaseStatus& db) { db.bytesCopied += delta; });
+  });
+  if (sent) *sent += last_bytes;
+  if (!rows.ok()) return rows.status().Prefixed("copy " + t.Qualified());
+  return rows;
+}
+
+Status DatabaseMigration::CopyTable(pg::Session& s, pg::Session& d, const TableInfo& t, const TableCopyPlan& plan,
+                                    const ExistingIndexes& existing, CopyShared& shared) {
+  if (!state_.count(TableKey(t))) {  // else copied by an earlier run; only its indexes are left
+    // TRUNCATE lets COPY FREEZE write frozen rows (no later anti-wraparound vacuum). For a small
+    // table it costs more than it saves (a new file, and at commit a scan of shared_buffers
+    // for the old one): the table was checked empty and a failed copy rolls back, so small
+    // tables are loaded without. An extension's configuration table always starts over.
+    bool freeze = t.kind == 'r' && (t.bytes >= kFreezeMinBytes || !t.extension.empty());
+    // ONLY: an inheritance parent's TRUNCATE would empty its children, copied on their own.
+    bool truncate = freeze || t.kind == 'p';
+    RETURN_IF_ERROR(d.Exec(truncate ? std::string("BEGIN; TRUNCATE ") + (t.kind == 'p' ? "" : "ONLY ") +
+                                          Qualified(d, t)
+                                    : std::string("BEGIN")));
+    auto rows = RelayTable(s, d, t, plan, freeze);
+    Status st = rows.status();
+    if (st.ok() && !stateless_)
+      st = d.Query(sql::kWriteState, {e_.options_.migration_id, TableKey(t), std::to_string(*rows)}).status();
+    if (st.ok()) st = d.Exec("COMMIT");
+    if (!st.ok()) {
+      (void)d.Exec("ROLLBACK");
+      return st;
+    }
+    if (stateless_) {
+      std::lock_guard<std::mutex> l(shared.mu);
+      shared.in_memory[TableKey(t)] = std::to_string(*rows);
+    }
+    SetDb([&](api::DatabaseStatus& db) {
+      db.rowsCopied += *rows;
+      db.tablesSynced += 1;
+    });
+  }
+  auto built = BuildTableIndexes(d, t, plan.indexes, existing, stateless_ ? "" : e_.options_.migration_id);
   if (!built.ok()) return built.status().Prefixed("indexes of " + t.Qualified());
-  std::lock_guard<std::mutex> l(*mu);
-  if (stateless_) (*in_memory)[IndexStateKey(t)] = built->state_value;
-  if (!built->all_built) analyze_later->push_back(t);
+  RecordIndexes(t, *built, shared);
+  return Status::Ok();
+}
+
+void DatabaseMigration::RecordIndexes(const TableInfo& t, const TableIndexResult& built, CopyShared& shared) {
+  std::lock_guard<std::mutex> l(shared.mu);
+  if (stateless_) shared.in_memory[IndexStateKey(t)] = built.state_value;
+  if (!built.all_built) shared.analyze_later.push_back(t);
+}
+
+Status DatabaseMigration::CopyBatch(pg::Session& s, pg::Session& d, const std::vector<const TableInfo*>& tables,
+                                    const std::vector<const TableCopyPlan*>& plans,
+                                    const std::vector<const ExistingIndexes*>& existing, CopyShared& shared) {
+  RETURN_IF_ERROR(d.Exec("BEGIN"));
+  std::vector<int64_t> rows;
+  int64_t sent = 0;
+  for (size_t i = 0; i < tables.size(); ++i) {
+    auto r = RelayTable(s, d, *tables[i], *plans[i], false, &sent);
+    if (!r.ok()) {
+      (void)d.Exec("ROLLBACK");
+      return r.status();
+    }
+    rows.push_back(*r);
+  }
+  auto quote = [&](const std::string& n) { return d.QuoteIdent(n); };
+  std::vector<TableIndexResult> built;
+  std::string script, analyze, states;
+  const std::string id = d.QuoteLiteral(e_.options_.migration_id);
+  for (size_t i = 0; i < tables.size(); ++i) {
+    std::string qd = Qualified(d, *tables[i]);
+    auto work = PlanTableIndexWork(plans[i]->indexes, *existing[i], qd, quote);
+    for (const auto& stmt : work.statements) script += stmt.second + ";\n";
+    analyze += (analyze.empty() ? "" : ", ") + qd;
+    states += std::string(states.empty() ? "" : ", ") + "(" + id + ", " + d.QuoteLiteral(TableKey(*tables[i])) +
+              ", " + d.QuoteLiteral(std::to_string(rows[i])) + "), (" + id + ", " +
+              d.QuoteLiteral(IndexStateKey(*tables[i])) + ", " + d.QuoteLiteral(work.result.state_value) + ")";
+    built.push_back(std::move(work.result));
+  }
+  script += "ANALYZE " + analyze + ";\n";
+  if (!stateless_) script += sql::kWriteStateRows + states + sql::kWriteStateUpsert + ";\n";
+  Status st = d.Exec(script + "COMMIT");
+  if (!st.ok()) {
+    (void)d.Exec("ROLLBACK");
+    SetDb([&](api::DatabaseStatus& db) { db.bytesCopied -= sent; });  // sent again below
+    for (size_t i = 0; i < tables.size(); ++i)
+      RETURN_IF_ERROR(CopyTable(s, d, *tables[i], *plans[i], *existing[i], shared));
+    return Status::Ok();
+  }
+  int64_t total = 0;
+  for (int64_t r : rows) total += r;
+  {
+    std::lock_guard<std::mutex> l(shared.mu);
+    for (size_t i = 0; i < tables.size(); ++i)
+      if (stateless_) shared.in_memory[TableKey(*tables[i])] = std::to_string(rows[i]);
+  }
+  for (size_t i = 0; i < tables.size(); ++i) RecordIndexes(*tables[i], built[i], shared);
+  SetDb([&](api::DatabaseStatus& db) {
+    db.rowsCopied += total;
+    db.tablesSynced += static_cast<int64_t>(tables.size());
+  });
   return Status::Ok();
 }
 

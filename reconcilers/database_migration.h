@@ -2,7 +2,8 @@
 //   create database -> state table -> pre-data schema -> data copy (one exported snapshot,
 //   dump.jobs tables at a time, largest first, binary COPY where types allow; each ordinary
 //   table's indexes, primary key and unique constraints built and the table analyzed as soon as
-//   its rows commit, index_build.h) -> the rest of post-data (foreign keys, triggers, exclusion
+//   its rows commit, index_build.h; tables under 4 MiB several to a transaction with their
+//   indexes) -> the rest of post-data (foreign keys, triggers, exclusion
 //   constraints, partitioned indexes) -> sequences and large objects (dump) | subscription on
 //   the slot whose snapshot the copy used (replication).
 // For replication the slot is created with EXPORT_SNAPSHOT before the copy and the subscription
@@ -16,7 +17,9 @@
 #include <string>
 
 #include "operator/pg/dump_restore.h"
+#include "reconcilers/index_build.h"
 #include "reconcilers/migration_engine.h"
+#include "reconcilers/table_catalog.h"
 
 namespace pgferry {
 
@@ -44,10 +47,24 @@ class DatabaseMigration {
   Status CreatePublication();
   Result<std::string> CreateSlotAndExportSnapshot(std::unique_ptr<pg::Session>* holder);
   Status CopyTables(const std::string& snapshot);
-  // One worker's index build for a copied table (index_build.h); records what it did.
-  Status BuildIndexes(pg::Session& source_in_snapshot, pg::Session& destination, const TableInfo& t,
-                      std::mutex* mu, std::map<std::string, std::string>* in_memory,
-                      std::vector<TableInfo>* analyze_later);
+  // What the copy workers share (database_migration.cc).
+  struct CopyShared;
+  // One table: its rows in one transaction (TRUNCATE + COPY FREEZE when large), then its
+  // indexes and ANALYZE in a second (index_build.h). Either part is skipped when recorded done.
+  Status CopyTable(pg::Session& source_in_snapshot, pg::Session& destination, const TableInfo& t,
+                   const TableCopyPlan& plan, const ExistingIndexes& existing, CopyShared& shared);
+  // Several small tables in one destination transaction: their COPYs, then one script with
+  // every index build, one ANALYZE and all their state rows. On an error there, the batch is
+  // rolled back and copied again table by table, so the error names its table and statement.
+  Status CopyBatch(pg::Session& source_in_snapshot, pg::Session& destination,
+                   const std::vector<const TableInfo*>& tables, const std::vector<const TableCopyPlan*>& plans,
+                   const std::vector<const ExistingIndexes*>& existing, CopyShared& shared);
+  // COPY TO on the source relayed into COPY FROM on the destination; the rows copied. Adds the
+  // bytes relayed to `sent` when given (also when the copy fails).
+  Result<int64_t> RelayTable(pg::Session& source_in_snapshot, pg::Session& destination, const TableInfo& t,
+                             const TableCopyPlan& plan, bool freeze, int64_t* sent = nullptr);
+  // Records a table's index build (index_build.h) in memory as the workers go.
+  void RecordIndexes(const TableInfo& t, const TableIndexResult& built, CopyShared& shared);
   Status CopySequences(pg::Session& source_in_snapshot);
   Status CopyLargeObjects(pg::Session& source_in_snapshot);
   Status CreateSubscription();

@@ -4,6 +4,8 @@
 // search_path, so every name is schema-qualified.
 #pragma once
 
+#include <string>
+
 namespace pgferry::sql {
 
 inline constexpr const char* kSourceRoles = R"sql(
@@ -58,25 +60,39 @@ inline constexpr const char* kReadState =
     "SELECT key, value FROM _pgferry.state WHERE migration_id = $1";
 inline constexpr const char* kStateExists =
     "SELECT pg_catalog.to_regclass('_pgferry.state') IS NOT NULL";
-inline constexpr const char* kWriteState = R"sql(
-INSERT INTO _pgferry.state (migration_id, key, value) VALUES ($1, $2, $3)
-ON CONFLICT (migration_id, key) DO UPDATE SET value = EXCLUDED.value
-)sql";
+// kWriteState for one row; kWriteStateRows + "(...), (...)" + kWriteStateUpsert for several.
+inline constexpr const char* kWriteStateRows = "INSERT INTO _pgferry.state (migration_id, key, value) VALUES ";
+inline constexpr const char* kWriteStateUpsert =
+    " ON CONFLICT (migration_id, key) DO UPDATE SET value = EXCLUDED.value";
+inline const std::string kWriteState = std::string(kWriteStateRows) + "($1, $2, $3)" + kWriteStateUpsert;
 inline constexpr const char* kDeleteTableStates =
     "DELETE FROM _pgferry.state WHERE migration_id = $1 AND (key LIKE 'table:%' OR key LIKE 'indexes:%')";
 
-// Copyable columns of a table: not dropped, not generated; whether all are built-in types
-// (binary COPY carries type OIDs for arrays and composites, so user types go as text).
-// Column names, and whether binary COPY is safe for the column's type across two servers:
-// built-in types (same OIDs everywhere; arrays of them carry a built-in element OID), enums
-// (sent as their label) and domains over a built-in type (sent as the base type). Arrays,
-// composites and ranges of user-defined types embed OIDs that differ between servers: text.
-inline constexpr const char* kCopyColumns = R"sql(
-SELECT a.attname,
+// The tables named by $1 (schemas) and $2 (names), with their 1-based position in those arrays:
+// the queries below read a catalog fact for many tables in one round trip (the copy workers
+// made one per table before, 1,000s of round trips for a schema of many small tables). A name
+// that does not resolve yields no rows.
+inline constexpr const char* kTablesByName = R"sql(
+WITH r AS MATERIALIZED (
+  SELECT x.ord, c.oid AS relid
+    FROM ROWS FROM (pg_catalog.unnest($1::text[]), pg_catalog.unnest($2::text[]))
+           WITH ORDINALITY AS x(nsp, rel, ord)
+    JOIN pg_catalog.pg_namespace n ON n.nspname = x.nsp
+    JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = x.rel)
+)sql";
+
+// Copyable columns (not dropped, not generated) of the tables: position, name, and whether
+// binary COPY is safe for the column's type across two servers: built-in types (same OIDs
+// everywhere; arrays of them carry a built-in element OID), enums (sent as their label) and
+// domains over a built-in type (sent as the base type). Arrays, composites and ranges of
+// user-defined types embed OIDs that differ between servers: such a table goes as text.
+inline const std::string kCopyColumns = std::string(kTablesByName) + R"sql(
+SELECT r.ord, a.attname,
        t.oid < 16384 OR t.typtype = 'e' OR (t.typtype = 'd' AND t.typbasetype < 16384)
-  FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
- WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
- ORDER BY a.attnum
+  FROM r JOIN pg_catalog.pg_attribute a ON a.attrelid = r.relid
+  JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+ WHERE a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
+ ORDER BY r.ord, a.attnum
 )sql";
 
 inline constexpr const char* kSequences = R"sql(
@@ -133,13 +149,13 @@ SELECT s.subname FROM pg_catalog.pg_subscription s
 
 namespace pgferry::sql {
 
-// The valid indexes of a source table, with the PRIMARY KEY / UNIQUE / EXCLUDE constraint each
+// The valid indexes of the tables (position first), with the PRIMARY KEY / UNIQUE / EXCLUDE constraint each
 // backs; the last column says whether pgferry builds them itself (an ordinary table that is
 // neither a partition nor part of an inheritance tree). The column before it marks indexes
 // whose pg_dump entry carries more than the definition (tablespace, CLUSTER ON, REPLICA
 // IDENTITY, per-column statistics, extension dependency): those stay with pg_restore.
-inline constexpr const char* kTableIndexes = R"sql(
-SELECT i.indexrelid::text, ic.relname::text, pg_catalog.quote_ident(ic.relname),
+inline const std::string kTableIndexes = std::string(kTablesByName) + R"sql(
+SELECT r.ord, i.indexrelid::text, ic.relname::text, pg_catalog.quote_ident(ic.relname),
        pg_catalog.pg_get_indexdef(i.indexrelid),
        coalesce(c.oid::text, ''), coalesce(c.conname::text, ''), coalesce(c.contype::text, ''),
        coalesce(c.condeferrable, false), coalesce(c.condeferred, false),
@@ -152,23 +168,22 @@ SELECT i.indexrelid::text, ic.relname::text, pg_catalog.quote_ident(ic.relname),
        t.relkind = 'r' AND NOT t.relispartition
          AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits h
                           WHERE h.inhrelid = t.oid OR h.inhparent = t.oid)
-  FROM pg_catalog.pg_index i
+  FROM r JOIN pg_catalog.pg_index i ON i.indrelid = r.relid
   JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
   JOIN pg_catalog.pg_class t ON t.oid = i.indrelid
   LEFT JOIN pg_catalog.pg_constraint c
     ON c.conindid = i.indexrelid AND c.conrelid = i.indrelid AND c.contype IN ('p', 'u', 'x')
- WHERE i.indrelid = $1::pg_catalog.regclass AND i.indisvalid AND i.indisready AND i.indislive
- ORDER BY coalesce(c.contype = 'p', false) DESC, ic.relname
+ WHERE i.indisvalid AND i.indisready AND i.indislive
+ ORDER BY r.ord, coalesce(c.contype = 'p', false) DESC, ic.relname
 )sql";
 
-// Index and constraint names a destination table has already ('i' index, 'c' constraint).
-inline constexpr const char* kExistingIndexNames = R"sql(
-SELECT 'i', ic.relname::text FROM pg_catalog.pg_index i
+// Index and constraint names the destination tables have already (position, 'i' index or 'c'
+// constraint, name).
+inline const std::string kExistingIndexNames = std::string(kTablesByName) + R"sql(
+SELECT r.ord, 'i', ic.relname::text FROM r JOIN pg_catalog.pg_index i ON i.indrelid = r.relid
   JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
- WHERE i.indrelid = $1::pg_catalog.regclass
 UNION ALL
-SELECT 'c', c.conname::text FROM pg_catalog.pg_constraint c
- WHERE c.conrelid = $1::pg_catalog.regclass
+SELECT r.ord, 'c', c.conname::text FROM r JOIN pg_catalog.pg_constraint c ON c.conrelid = r.relid
 )sql";
 
 // Bulk-load settings for the copy workers' destination sessions, one per statement so that a

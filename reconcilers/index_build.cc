@@ -54,30 +54,34 @@ std::vector<IndexBuild> PlanIndexBuilds(const pg::QueryResult& rows, const std::
   return out;
 }
 
-Result<TableIndexResult> BuildTableIndexes(pg::Session& source, pg::Session& destination, const TableInfo& t,
-                                      const std::string& migration_id) {
-  ASSIGN_OR_RETURN(auto rows, source.Query(sql::kTableIndexes, {Qualified(source, t)}));
-  std::string qd = Qualified(destination, t);
-  auto builds = PlanIndexBuilds(rows, qd, [&](const std::string& n) { return destination.QuoteIdent(n); });
-  ASSIGN_OR_RETURN(auto existing, destination.Query(sql::kExistingIndexNames, {qd}));
-  std::set<std::string> indexes, constraints;
-  for (size_t i = 0; i < existing.size(); ++i)
-    (existing.Get(i, 0) == "i" ? indexes : constraints).insert(existing.Get(i, 1));
-  TableIndexResult result;
-  result.all_built = builds.size() == rows.size();
-  std::string& value = result.state_value;
-  for (const auto& b : builds) value += (value.empty() ? "" : ",") + b.CatalogId();
+TableIndexWork PlanTableIndexWork(const pg::QueryResult& rows, const ExistingIndexes& existing,
+                                  const std::string& qualified_table,
+                                  const std::function<std::string(const std::string&)>& quote) {
+  auto builds = PlanIndexBuilds(rows, qualified_table, quote);
+  TableIndexWork work;
+  work.result.all_built = builds.size() == rows.size();
+  std::string& value = work.result.state_value;
+  for (const auto& b : builds) {
+    value += (value.empty() ? "" : ",") + b.CatalogId();
+    if (!existing.indexes.count(b.name)) work.statements.emplace_back("index " + b.name, b.create_sql);
+    if (!b.constraint_sql.empty() && !existing.constraints.count(b.name))
+      work.statements.emplace_back("constraint " + b.name, b.constraint_sql);
+  }
+  return work;
+}
 
+Result<TableIndexResult> BuildTableIndexes(pg::Session& destination, const TableInfo& t,
+                                           const pg::QueryResult& rows, const ExistingIndexes& existing,
+                                           const std::string& migration_id) {
+  std::string qd = Qualified(destination, t);
+  auto work = PlanTableIndexWork(rows, existing, qd, [&](const std::string& n) { return destination.QuoteIdent(n); });
   RETURN_IF_ERROR(destination.Exec("BEGIN"));
   auto run = [&]() -> Status {
-    for (const auto& b : builds) {
-      if (!indexes.count(b.name)) RETURN_IF_ERROR(destination.Exec(b.create_sql).Prefixed("index " + b.name));
-      if (!b.constraint_sql.empty() && !constraints.count(b.name))
-        RETURN_IF_ERROR(destination.Exec(b.constraint_sql).Prefixed("constraint " + b.name));
-    }
+    for (const auto& [label, stmt] : work.statements) RETURN_IF_ERROR(destination.Exec(stmt).Prefixed(label));
     RETURN_IF_ERROR(destination.Exec("ANALYZE " + qd));
     if (!migration_id.empty())
-      RETURN_IF_ERROR(destination.Query(sql::kWriteState, {migration_id, IndexStateKey(t), value}).status());
+      RETURN_IF_ERROR(
+          destination.Query(sql::kWriteState, {migration_id, IndexStateKey(t), work.result.state_value}).status());
     return destination.Exec("COMMIT");
   };
   Status st = run();
@@ -85,7 +89,14 @@ Result<TableIndexResult> BuildTableIndexes(pg::Session& source, pg::Session& des
     (void)destination.Exec("ROLLBACK");
     return st;
   }
-  return result;
+  return work.result;
+}
+
+Result<TableIndexResult> BuildTableIndexes(pg::Session& source, pg::Session& destination, const TableInfo& t,
+                                           const std::string& migration_id) {
+  ASSIGN_OR_RETURN(auto plans, ReadCopyPlans(source, {&t}));
+  ASSIGN_OR_RETURN(auto existing, ReadExistingIndexes(destination, {&t}));
+  return BuildTableIndexes(destination, t, plans[0].indexes, existing[0], migration_id);
 }
 
 std::set<std::pair<uint32_t, uint32_t>> BuiltCatalogIds(const std::vector<std::string>& state_values) {

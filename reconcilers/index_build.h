@@ -2,12 +2,14 @@
 // moment its data lands" (issue 6), instead of every index in one serial post-data restore.
 //
 // For an ordinary table that is neither a partition nor part of an inheritance tree, the copy
-// worker reads the table's indexes on the source (kTableIndexes), builds plain indexes with
+// worker takes the table's indexes on the source (kTableIndexes, read for all tables at once by
+// table_catalog.h), builds plain indexes with
 // pg_get_indexdef's text and PRIMARY KEY / UNIQUE constraints as CREATE UNIQUE INDEX followed by
 // ALTER TABLE ... ADD CONSTRAINT ... USING INDEX, then ANALYZEs the table, all in one
 // transaction on the destination that also records the source catalog ids of what it built
 // (state key "indexes:<schema>.<table>"). The post-data restore then leaves those TOC entries
-// out (PostDataSkipList). Exclusion constraints, partitioned tables, partitions, inheritance and
+// out (PostDataSkipList). Small tables are built several to a transaction from
+// PlanTableIndexWork's statements (DatabaseMigration::CopyBatch). Exclusion constraints, partitioned tables, partitions, inheritance and
 // indexes with extra pg_dump clauses stay with pg_restore. Stateless; thread-safe as long as
 // each thread uses its own sessions.
 #pragma once
@@ -22,6 +24,7 @@
 #include "operator/common/status.h"
 #include "operator/pg/session.h"
 #include "reconcilers/inventory.h"
+#include "reconcilers/table_catalog.h"
 
 namespace pgferry {
 
@@ -50,10 +53,27 @@ struct TableIndexResult {
   bool all_built = true;    // false when some index is left to the post-data restore
 };
 
-// Reads the table's indexes on `source`, builds the missing ones on `destination` and ANALYZEs
-// it, in one transaction that also writes the state row (unless `migration_id` is empty).
+// The statements that build what a table lacks on the destination, each with a label for
+// errors ("index <name>", "constraint <name>"), and what to record once they ran.
+struct TableIndexWork {
+  std::vector<std::pair<std::string, std::string>> statements;
+  TableIndexResult result;
+};
+
+// `rows`: the table's kTableIndexes rows; `existing`: its names on the destination (those are
+// not built again); `qualified_table`: the destination's quoted schema.table.
+TableIndexWork PlanTableIndexWork(const pg::QueryResult& rows, const ExistingIndexes& existing,
+                                  const std::string& qualified_table,
+                                  const std::function<std::string(const std::string&)>& quote);
+
+// Builds the table's missing indexes on `destination` and ANALYZEs it, one statement at a time
+// in one transaction that also writes the state row (unless `migration_id` is empty).
+Result<TableIndexResult> BuildTableIndexes(pg::Session& destination, const TableInfo& t,
+                                           const pg::QueryResult& rows, const ExistingIndexes& existing,
+                                           const std::string& migration_id);
+// The same, reading the table's indexes on `source` and its names on `destination` first.
 Result<TableIndexResult> BuildTableIndexes(pg::Session& source, pg::Session& destination, const TableInfo& t,
-                                      const std::string& migration_id);
+                                           const std::string& migration_id);
 
 // The catalog ids recorded under every "indexes:" key of a state map, as (classoid, objoid).
 std::set<std::pair<uint32_t, uint32_t>> BuiltCatalogIds(const std::vector<std::string>& state_values);

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "operator/pg/libpq_session.h"
+#include "reconcilers/table_catalog.h"
 #include "tests/harness/pg_cluster.h"
 
 namespace pgferry {
@@ -94,6 +95,56 @@ TEST_F(IndexBuildSessionTest, ASecondBuildFindsEverythingBuiltAndChangesNothing)
   auto present = PresentOnDestination(*src, *dst);
   ASSERT_TRUE(present.ok()) << present.status().ToString();
   EXPECT_EQ(*present, ids);
+}
+
+// ReadCopyPlans / ReadExistingIndexes: one query each for many tables, answers in the order
+// asked, hostile names resolved exactly (no case folding, no dot splitting), a name that does
+// not resolve left empty.
+TEST_F(IndexBuildSessionTest, CatalogFactsOfManyTablesComeBackInTheOrderAsked) {
+  server_->Exec("postgres", "CREATE DATABASE cat_src");
+  server_->Exec("cat_src", R"sql(
+    CREATE SCHEMA "S.x";
+    CREATE TYPE public.mood AS (a int, b text);
+    CREATE TABLE "S.x"."Tab ""q"" é" (id int PRIMARY KEY, "Col.1" text, g int GENERATED ALWAYS AS (id * 2) STORED);
+    CREATE TABLE "S.x".tab (id int, m public.mood);
+    ALTER TABLE "S.x".tab DROP COLUMN id;
+    CREATE UNIQUE INDEX tab_m ON "S.x".tab (((m).a));
+    CREATE TABLE public."back\slash" ();
+  )sql");
+  auto src = Connect("cat_src");
+  ASSERT_TRUE(src);
+  std::vector<TableInfo> tables(5);
+  tables[0].schema = "S.x", tables[0].name = "tab";
+  tables[1].schema = "S.x", tables[1].name = "Tab \"q\" é";
+  tables[2].schema = "public", tables[2].name = "back\\slash";
+  tables[3].schema = "S.x", tables[3].name = "TAB";  // not there: names are exact
+  tables[4].schema = "S", tables[4].name = "x.tab";
+  std::vector<const TableInfo*> ptrs;
+  for (const auto& t : tables) ptrs.push_back(&t);
+  auto plans = ReadCopyPlans(*src, ptrs);
+  ASSERT_TRUE(plans.ok()) << plans.status().ToString();
+  ASSERT_EQ(plans->size(), 5u);
+  EXPECT_EQ((*plans)[0].columns, (std::vector<std::string>{"m"}));
+  EXPECT_FALSE((*plans)[0].binary);  // a composite of a user type goes as text
+  ASSERT_EQ((*plans)[0].indexes.size(), 1u);
+  EXPECT_EQ((*plans)[0].indexes.Get(0, 1), "tab_m");
+  EXPECT_EQ((*plans)[1].columns, (std::vector<std::string>{"id", "Col.1"}));  // not the generated one
+  EXPECT_TRUE((*plans)[1].binary);
+  ASSERT_EQ((*plans)[1].indexes.size(), 1u);
+  EXPECT_EQ((*plans)[1].indexes.Get(0, 5), "Tab \"q\" é_pkey");
+  EXPECT_TRUE((*plans)[2].columns.empty());
+  EXPECT_TRUE((*plans)[2].indexes.empty());
+  for (size_t i : {3u, 4u}) {
+    EXPECT_TRUE((*plans)[i].columns.empty()) << i;
+    EXPECT_TRUE((*plans)[i].indexes.empty()) << i;
+  }
+  auto names = ReadExistingIndexes(*src, ptrs);
+  ASSERT_TRUE(names.ok()) << names.status().ToString();
+  EXPECT_EQ((*names)[0].indexes, (std::set<std::string>{"tab_m"}));
+  EXPECT_TRUE((*names)[0].constraints.empty());
+  EXPECT_EQ((*names)[1].indexes, (std::set<std::string>{"Tab \"q\" é_pkey"}));
+  EXPECT_EQ((*names)[1].constraints, (std::set<std::string>{"Tab \"q\" é_pkey"}));
+  EXPECT_TRUE((*names)[3].indexes.empty());
 }
 
 }  // namespace

@@ -190,5 +190,106 @@ TEST_F(MigrateIndexesTest, SourceAndDestinationTimeoutsDoNotEndALongCopy) {
   ExpectSameData("app");
 }
 
+// Many small tables: a worker takes a run of them into one destination transaction (their
+// COPYs, then every index build, one ANALYZE and the state rows, committed together).
+TEST_F(MigrateIndexesTest, SmallTablesCommitSeveralToATransactionWithTheirIndexesAndProgress) {
+  StartServers();
+  src_->Exec("postgres", "CREATE DATABASE app");
+  std::string ddl = "CREATE SCHEMA \"Sm.all\";";
+  for (int i = 0; i < 70; ++i) {
+    std::string t = "\"Sm.all\".\"T" + std::to_string(i) + " \"\"q\"\" é\"";
+    ddl += "CREATE TABLE " + t + " (id bigserial PRIMARY KEY, v text UNIQUE, n int);"
+           "CREATE INDEX ON " + t + " (n);"
+           "INSERT INTO " + t + " (v, n) SELECT 'v' || g, g FROM generate_series(1, " + std::to_string(i % 5) + ") g;";
+  }
+  // A table without columns (COPY takes no column list for it), with rows all the same.
+  ddl += "CREATE TABLE \"Sm.all\".\"No cols\" (); INSERT INTO \"Sm.all\".\"No cols\" DEFAULT VALUES;"
+         "INSERT INTO \"Sm.all\".\"No cols\" DEFAULT VALUES;";
+  src_->Exec("app", ddl);
+  auto status = MigrateJson(Manifest());
+  ASSERT_NE(Db(status, "app"), nullptr);
+  EXPECT_EQ((*Db(status, "app"))["status"], "done") << status.dump();
+  EXPECT_EQ((*Db(status, "app"))["tablesSynced"], 71);
+  EXPECT_EQ(dst_->Scalar("app", "SELECT count(*) FROM \"Sm.all\".\"No cols\""), "2");
+  ExpectSameData("app");
+  ExpectSameSchemaObjects();
+  EXPECT_EQ(dst_->Scalar("app", "SELECT count(*) FROM pg_stat_user_tables WHERE schemaname = 'Sm.all' "
+                                "AND last_analyze IS NOT NULL"),
+            "71");
+  // Every table's rows and indexes are recorded, both in the transaction that did the work,
+  // and 71 tables took a few transactions (at most 32 tables each), not 142.
+  EXPECT_EQ(dst_->Scalar("app", "SELECT count(*) FROM _pgferry.state t JOIN _pgferry.state i "
+                                "ON i.key = 'indexes:' || substr(t.key, 7) AND i.xmin = t.xmin "
+                                "WHERE t.key LIKE 'table:Sm.all.%'"),
+            "71");
+  int transactions = std::stoi(dst_->Scalar("app", "SELECT count(DISTINCT xmin::text) FROM _pgferry.state "
+                                                   "WHERE key LIKE 'table:Sm.all.%'"));
+  EXPECT_GE(transactions, 3);
+  EXPECT_LE(transactions, 8);
+  // The constraints work.
+  EXPECT_THROW(dst_->Exec("app", "INSERT INTO \"Sm.all\".\"T4 \"\"q\"\" é\" (id, v) VALUES (1, 'new')"),
+               std::runtime_error);
+  EXPECT_THROW(dst_->Exec("app", "INSERT INTO \"Sm.all\".\"T4 \"\"q\"\" é\" (v) VALUES ('v1')"), std::runtime_error);
+}
+
+// A statement of a batch that fails (here an index whose name another relation on the
+// destination already has) rolls the batch back; its tables are then copied one at a time, so
+// the error names the table and the index, and a rerun once the cause is gone finishes.
+TEST_F(MigrateIndexesTest, AnIndexABatchCannotBuildIsReportedWithItsTableAndARerunFinishes) {
+  StartServers();
+  src_->Exec("postgres", "CREATE DATABASE app");
+  std::string ddl;
+  for (int i = 0; i < 12; ++i)
+    ddl += "CREATE TABLE public.t" + std::to_string(i) + " (id int PRIMARY KEY, v text);"
+           "INSERT INTO public.t" + std::to_string(i) + " SELECT g, 'x' FROM generate_series(1, 5) g;";
+  src_->Exec("app", ddl);
+  dst_->Exec("postgres", "CREATE DATABASE app");
+  dst_->Exec("app", "CREATE TABLE public.t4_pkey (x int)");
+  auto status = MigrateJson(Manifest(), 1);
+  ASSERT_NE(Db(status, "app"), nullptr);
+  EXPECT_EQ((*Db(status, "app"))["status"], "failed") << status.dump();
+  std::string error = (*Db(status, "app"))["error"];
+  EXPECT_THAT(error, HasSubstr("indexes of public.t4: index t4_pkey: "));
+  EXPECT_THAT(error, HasSubstr("\"t4_pkey\" already exists"));
+  // t4's rows committed before its index build failed; its indexes are not recorded.
+  EXPECT_EQ(dst_->Scalar("app", "SELECT count(*) FROM _pgferry.state WHERE key = 'table:public.t4'"), "1");
+  EXPECT_EQ(dst_->Scalar("app", "SELECT count(*) FROM _pgferry.state WHERE key = 'indexes:public.t4'"), "0");
+
+  dst_->Exec("app", "DROP TABLE public.t4_pkey");
+  status = MigrateJson(Manifest());
+  EXPECT_EQ((*Db(status, "app"))["status"], "done") << status.dump();
+  ExpectSameData("app");
+  ExpectSameSchemaObjects();
+}
+
+// A destination user that may not create pgferry's state schema: progress is kept in memory
+// (with a warning), and the copy, small batches and large tables alike, still completes.
+TEST_F(MigrateIndexesTest, WithoutRightsForItsStateSchemaTheCopyCompletesAndSaysSo) {
+  StartServers();
+  src_->Exec("postgres", "CREATE DATABASE app");
+  std::string ddl = "CREATE TABLE public.big (id int PRIMARY KEY, pad text);"
+                    "INSERT INTO public.big SELECT g, repeat(md5(g::text), 4) FROM generate_series(1, 60000) g;";
+  for (int i = 0; i < 40; ++i)
+    ddl += "CREATE TABLE public.s" + std::to_string(i) + " (id int PRIMARY KEY, u text UNIQUE);"
+           "INSERT INTO public.s" + std::to_string(i) + " SELECT g, 'u' || g FROM generate_series(1, 3) g;";
+  src_->Exec("app", ddl);
+  // The destination database exists, owned by the superuser: the migrating role may create
+  // tables in public but not a schema of its own.
+  dst_->Exec("postgres", "CREATE DATABASE app");
+  dst_->Exec("app", "GRANT CREATE ON SCHEMA public TO migrator");
+  auto o = Options(true, false);
+  o.extra_spec = "  databases: {include: [app]}\n  method: dump\n  roles: {migrate: false}\n";
+  auto status = MigrateJson(BuildManifest(o));
+  ASSERT_NE(Db(status, "app"), nullptr);
+  EXPECT_EQ((*Db(status, "app"))["status"], "done") << status.dump();
+  EXPECT_THAT((*Db(status, "app"))["warnings"].dump(), HasSubstr("progress not recorded on the destination"));
+  EXPECT_EQ((*Db(status, "app"))["rowsCopied"], 60000 + 40 * 3);
+  ExpectSameData("app");
+  EXPECT_EQ(dst_->Scalar("app", "SELECT count(*) FROM pg_constraint WHERE contype IN ('p', 'u') "
+                                "AND connamespace = 'public'::regnamespace"), "81");
+  EXPECT_EQ(dst_->Scalar("app", "SELECT count(*) FROM pg_stat_user_tables WHERE last_analyze IS NULL"), "0");
+  EXPECT_EQ(dst_->Scalar("app", "SELECT count(*) FROM pg_namespace WHERE nspname = '_pgferry'"), "0");
+}
+
 }  // namespace
 }  // namespace pgferry::testing

@@ -70,5 +70,46 @@ TEST(BuiltCatalogIds, ReadsEveryRecordedId) {
   EXPECT_EQ(ids, (std::set<std::pair<uint32_t, uint32_t>>{{2606, 20}, {1259, 13}, {1259, 99}}));
 }
 
+TEST(PlanTableIndexWork, NamesPresentOnTheDestinationAreNotBuiltAgainButStillRecorded) {
+  pg::QueryResult r(std::vector<std::string>(11, "c"),
+                    {IndexRow("10", "t_pkey", "t_pkey", "CREATE UNIQUE INDEX t_pkey ON s.t USING btree (id)", "20",
+                              "t_pkey", "p"),
+                     IndexRow("11", "t_v", "t_v", "CREATE INDEX t_v ON s.t USING btree (v)")});
+  auto fresh = PlanTableIndexWork(r, {}, "\"s\".\"t\"", Quote);
+  ASSERT_EQ(fresh.statements.size(), 3u);
+  EXPECT_EQ(fresh.statements[0].first, "index t_pkey");
+  EXPECT_EQ(fresh.statements[1].first, "constraint t_pkey");
+  EXPECT_EQ(fresh.statements[2].first, "index t_v");
+  EXPECT_EQ(fresh.result.state_value, "2606:20,1259:11");
+  EXPECT_TRUE(fresh.result.all_built);
+
+  ExistingIndexes present;
+  present.indexes = {"t_pkey", "t_v"};
+  auto half = PlanTableIndexWork(r, present, "\"s\".\"t\"", Quote);
+  ASSERT_EQ(half.statements.size(), 1u);
+  EXPECT_EQ(half.statements[0].second, "ALTER TABLE ONLY \"s\".\"t\" ADD CONSTRAINT \"t_pkey\" PRIMARY KEY USING INDEX \"t_pkey\"");
+  EXPECT_EQ(half.result.state_value, fresh.result.state_value);
+}
+
+TEST(TextArrayLiteral, QuotesEveryElementAndEscapesQuotesAndBackslashes) {
+  EXPECT_EQ(TextArrayLiteral({}), "{}");
+  EXPECT_EQ(TextArrayLiteral({"a", ""}), "{\"a\",\"\"}");
+  EXPECT_EQ(TextArrayLiteral({"Tab \"q\" é", "back\\slash", "NULL", "a,b{c}"}),
+            "{\"Tab \\\"q\\\" é\",\"back\\\\slash\",\"NULL\",\"a,b{c}\"}");
+}
+
+TEST(SplitByPosition, RowsGoToTheirTableWithoutThePositionColumn) {
+  pg::QueryResult r({"ord", "x", "y"}, {{"2", "a", "b"}, {"2", "c", std::nullopt}, {"1", "d", "e"}, {"9", "z", "z"}});
+  auto parts = SplitByPosition(r, 3);
+  ASSERT_EQ(parts.size(), 3u);
+  ASSERT_EQ(parts[0].size(), 1u);
+  EXPECT_EQ(parts[0].Get(0, 0), "d");
+  ASSERT_EQ(parts[1].size(), 2u);
+  EXPECT_EQ(parts[1].columns(), (std::vector<std::string>{"x", "y"}));
+  EXPECT_EQ(parts[1].Get(1, 0), "c");
+  EXPECT_TRUE(parts[1].IsNull(1, 1));
+  EXPECT_TRUE(parts[2].empty());
+}
+
 }  // namespace
 }  // namespace pgferry
