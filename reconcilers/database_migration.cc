@@ -283,6 +283,8 @@ constexpr int64_t kFreezeMinBytes = 4 << 20;
 // the batch commits (a few per table; the server's lock table has 64 per connection).
 constexpr size_t kBatchTables = 32;
 constexpr int64_t kBatchBytes = 8 << 20;
+// Tables whose catalog facts are read in one query (table_catalog.h).
+constexpr size_t kCatalogChunk = 500;
 
 struct DatabaseMigration::CopyShared {
   std::mutex mu;
@@ -301,24 +303,6 @@ Status DatabaseMigration::CopyTables(const std::string& snapshot) {
   }
   SetDb([&](api::DatabaseStatus& d) { d.tablesSynced = copied_before; });
   if (todo.empty()) return Status::Ok();
-  // The columns and indexes of every table, read under the copy's snapshot, and the names
-  // already on the destination: three queries here instead of three round trips per table.
-  std::vector<TableCopyPlan> plans;
-  {
-    auto src = e_.options_.connector->Connect(src_params_);
-    if (!src.ok()) return src.status().Prefixed("source");
-    pg::Session& s = **src;
-    RETURN_IF_ERROR(s.Exec("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY").Prefixed("source"));
-    RETURN_IF_ERROR(s.Exec("SET TRANSACTION SNAPSHOT " + s.QuoteLiteral(snapshot)).Prefixed("source"));
-    auto read = ReadCopyPlans(s, todo);
-    if (!read.ok()) return read.status().Prefixed("source tables");
-    plans = std::move(*read);
-    (void)s.Exec("COMMIT");
-  }
-  auto existing_or = ReadExistingIndexes(*dst_, todo);
-  if (!existing_or.ok()) return existing_or.status().Prefixed("destination tables");
-  const std::vector<ExistingIndexes> existing = std::move(*existing_or);
-
   auto batchable = [&](const TableInfo& t) {
     return t.kind == 'r' && t.extension.empty() && t.bytes < kFreezeMinBytes && !state_.count(TableKey(t)) &&
            !state_.count(IndexStateKey(t));
@@ -327,14 +311,39 @@ Status DatabaseMigration::CopyTables(const std::string& snapshot) {
   // Parallel index builds only when one worker leaves a core free (2-core servers in mind).
   int maintenance_workers = jobs == 1 ? 2 : 1;
   std::vector<std::string> refused_settings;
-  size_t next = 0;  // guarded by shared.mu
   CopyShared shared;
+  // The columns and indexes of the tables (read under the copy's snapshot) and the names on the
+  // destination, kCatalogChunk tables a query, loaded as the workers reach them and dropped
+  // once a table is done: a few queries per thousand tables instead of three round trips per
+  // table, with memory that does not grow with the number of tables.
+  std::vector<TableCopyPlan> plans(todo.size());
+  std::vector<ExistingIndexes> existing(todo.size());
+  std::mutex claim_mu;
+  size_t next = 0, loaded = 0;  // guarded by claim_mu
+  auto load_through = [&](size_t end, pg::Session& s, pg::Session& d) -> Status {
+    while (loaded < end) {
+      size_t to = std::min(todo.size(), std::max(end, loaded + kCatalogChunk));
+      std::vector<const TableInfo*> chunk(todo.begin() + loaded, todo.begin() + to);
+      auto read = ReadCopyPlans(s, chunk);
+      if (!read.ok()) return read.status().Prefixed("source tables");
+      auto names = ReadExistingIndexes(d, chunk);
+      if (!names.ok()) return names.status().Prefixed("destination tables");
+      std::move(read->begin(), read->end(), plans.begin() + loaded);
+      std::move(names->begin(), names->end(), existing.begin() + loaded);
+      loaded = to;
+    }
+    return Status::Ok();
+  };
   // The next table, or the next run of small tables (largest first, so those come last).
-  auto claim = [&]() {
-    std::lock_guard<std::mutex> l(shared.mu);
+  auto claim = [&](pg::Session& s, pg::Session& d) -> Result<std::vector<size_t>> {
+    std::lock_guard<std::mutex> l(claim_mu);
     std::vector<size_t> out;
+    {
+      std::lock_guard<std::mutex> e(shared.mu);
+      if (!shared.first_error.ok()) return out;
+    }
     int64_t bytes = 0;
-    while (next < todo.size() && shared.first_error.ok()) {
+    while (next < todo.size()) {
       const TableInfo& t = *todo[next];
       bool small = batchable(t);
       if (!out.empty() && (!small || out.size() >= kBatchTables || bytes + t.bytes > kBatchBytes)) break;
@@ -342,6 +351,7 @@ Status DatabaseMigration::CopyTables(const std::string& snapshot) {
       bytes += t.bytes;
       if (!small) break;
     }
+    RETURN_IF_ERROR(load_through(next, s, d));
     return out;
   };
   auto worker = [&]() {
@@ -360,21 +370,30 @@ Status DatabaseMigration::CopyTables(const std::string& snapshot) {
         if (refused_settings.empty()) refused_settings = refused;
       }
       while (st.ok() && !e_.StopRequested()) {
-        auto batch = claim();
+        auto claimed = claim(s, d);
+        if (!claimed.ok()) {
+          st = claimed.status();
+          break;
+        }
+        const std::vector<size_t>& batch = *claimed;
         if (batch.empty()) break;
         if (batch.size() == 1) {
           st = CopyTable(s, d, *todo[batch[0]], plans[batch[0]], existing[batch[0]], shared);
-          continue;
+        } else {
+          std::vector<const TableInfo*> tables;
+          std::vector<const TableCopyPlan*> table_plans;
+          std::vector<const ExistingIndexes*> names;
+          for (size_t i : batch) {
+            tables.push_back(todo[i]);
+            table_plans.push_back(&plans[i]);
+            names.push_back(&existing[i]);
+          }
+          st = CopyBatch(s, d, tables, table_plans, names, shared);
         }
-        std::vector<const TableInfo*> tables;
-        std::vector<const TableCopyPlan*> table_plans;
-        std::vector<const ExistingIndexes*> names;
-        for (size_t i : batch) {
-          tables.push_back(todo[i]);
-          table_plans.push_back(&plans[i]);
-          names.push_back(&existing[i]);
+        for (size_t i : batch) {  // only this worker touches a claimed table's entries
+          plans[i] = TableCopyPlan();
+          existing[i] = ExistingIndexes();
         }
-        st = CopyBatch(s, d, tables, table_plans, names, shared);
       }
     }
     if (!st.ok()) {

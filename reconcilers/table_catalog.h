@@ -1,7 +1,8 @@
-// What the copy workers need to know about each table, read for all of them at once: the
+// What the copy workers need to know about each table, read for many tables at once: the
 // copyable columns and the indexes on the source (under the copy's snapshot), the index and
-// constraint names already on the destination. One query each for any number of tables, where
-// the workers used to ask per table (three round trips a table; seconds for 10,000 tables).
+// constraint names already on the destination. One query each for any number of tables (the
+// workers ask for 500 at a time as they reach them), where they used to ask per table (three
+// round trips a table; seconds for 10,000 tables).
 #pragma once
 
 #include <set>

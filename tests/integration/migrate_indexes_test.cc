@@ -291,5 +291,27 @@ TEST_F(MigrateIndexesTest, WithoutRightsForItsStateSchemaTheCopyCompletesAndSays
   EXPECT_EQ(dst_->Scalar("app", "SELECT count(*) FROM pg_namespace WHERE nspname = '_pgferry'"), "0");
 }
 
+// More tables than one catalog query reads (500): the workers load the next tables' columns and
+// indexes as they reach them, batches crossing that boundary included.
+TEST_F(MigrateIndexesTest, ATableCountAcrossSeveralCatalogReadsArrivesWhole) {
+  StartServers();
+  src_->Exec("postgres", "CREATE DATABASE app");
+  src_->Exec("app", "DO $$ BEGIN FOR i IN 1..1050 LOOP "
+                    "EXECUTE format('CREATE TABLE public.%I (id int PRIMARY KEY, v text)', 'T.' || i); "
+                    "EXECUTE format('INSERT INTO public.%I SELECT g, %L FROM generate_series(1, %s) g', "
+                    "'T.' || i, 'v' || i, i % 4); END LOOP; END $$");
+  auto status = MigrateJson(Manifest());
+  ASSERT_NE(Db(status, "app"), nullptr);
+  EXPECT_EQ((*Db(status, "app"))["status"], "done") << status.dump();
+  EXPECT_EQ((*Db(status, "app"))["tablesSynced"], 1050);
+  ExpectSameData("app");
+  EXPECT_EQ(dst_->Scalar("app", "SELECT count(*) FROM pg_constraint WHERE contype = 'p' "
+                                "AND connamespace = 'public'::regnamespace"),
+            "1050");
+  EXPECT_EQ(dst_->Scalar("app", "SELECT count(*) FROM _pgferry.state WHERE key LIKE 'indexes:public.T.%' "
+                                "AND value LIKE '2606:%'"),
+            "1050");
+}
+
 }  // namespace
 }  // namespace pgferry::testing
