@@ -42,6 +42,16 @@ int main(int argc, char** argv) {
   }
   std::string cmd = argv[1];
   std::vector<std::string> args(argv + 2, argv + argc);
+  // `pgferry migrate --help` and the like print the usage (stdout, exit 0) rather than
+  // "unknown flag"; `pgferry operator --help` has its own, longer text.
+  if (cmd == "check" || cmd == "migrate" || cmd == "cleanup") {
+    for (const auto& a : args) {
+      if (a == "--help" || a == "-h") {
+        std::fputs(kUsage, stdout);
+        return kExitOk;
+      }
+    }
+  }
   if (cmd == "check") return RunCheck(args);
   if (cmd == "migrate") return RunMigrate(args);
   if (cmd == "cleanup") return RunCleanup(args);

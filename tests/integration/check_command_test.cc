@@ -346,6 +346,20 @@ TEST_F(CheckManifestErrorsTest, InvalidManifestsExitTwoNamingTheField) {
   EXPECT_THAT(r.err, HasSubstr("unknown flag --bogus"));
 }
 
+TEST(HelpFlag, EveryFileCommandPrintsTheUsageAndExitsZero) {
+  for (const char* cmd : {"migrate", "check", "cleanup"}) {
+    for (const char* flag : {"--help", "-h"}) {
+      CommandResult r = RunCommand({PgferryBinary(), cmd, flag});
+      EXPECT_EQ(r.exit_code, 0) << cmd << " " << flag << ": " << r.err;
+      EXPECT_THAT(r.output, HasSubstr("pgferry migrate  -f FILE...")) << cmd << " " << flag;
+      EXPECT_EQ(r.err, "") << cmd << " " << flag;
+    }
+  }
+  CommandResult r = RunCommand({PgferryBinary(), "help"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_THAT(r.output, HasSubstr("pgferry cleanup  -f FILE..."));
+}
+
 TEST(VersionCommand, PrintsVersionCommitAndLibpq) {
   CommandResult r = RunCommand({PgferryBinary(), "version"});
   EXPECT_EQ(r.exit_code, 0);
