@@ -388,11 +388,19 @@ TEST_F(ExtensionsTest, RetainedWalGrowsWhileTheSubscriptionLagsAndIsZeroAfterCut
 
   // Stop applying, then write about 8 MB of WAL on the source.
   dst_->Exec("app", "ALTER SUBSCRIPTION " + QuoteIdent(sub) + " DISABLE");
-  // The apply worker stops on its own time; until then it could still apply what follows.
-  for (int i = 0; i < 100 && src_->Scalar("postgres", "SELECT count(*) FROM pg_replication_slots "
-                                                      "WHERE active") != "0"; ++i)
+  // The apply worker stops on its own time; until then it could still apply what follows. A
+  // worker that was still starting when the subscription was disabled can show up a moment
+  // later, so "stopped" is no worker on the destination and an inactive slot on the source,
+  // seen five times in a row 100 ms apart.
+  auto stopped = [&]() {
+    return dst_->Scalar("app", "SELECT count(*) FROM pg_stat_subscription WHERE pid IS NOT NULL") == "0" &&
+           src_->Scalar("postgres", "SELECT count(*) FROM pg_replication_slots WHERE active") == "0";
+  };
+  for (int i = 0, calm = 0; i < 150 && calm < 5; ++i) {
+    calm = stopped() ? calm + 1 : 0;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  ASSERT_EQ(src_->Scalar("postgres", "SELECT count(*) FROM pg_replication_slots WHERE active"), "0");
+  }
+  ASSERT_TRUE(stopped());
   auto lsn = [&]() { return std::stoll(src_->Scalar("app", "SELECT pg_current_wal_lsn() - '0/0'")); };
   int64_t before = lsn();
   src_->Exec("app", "INSERT INTO public.t (v) SELECT repeat(md5(g::text), 4) FROM generate_series(1, 50000) g");
