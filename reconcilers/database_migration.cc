@@ -377,19 +377,9 @@ Status DatabaseMigration::CopyTables(const std::string& snapshot) {
         }
         const std::vector<size_t>& batch = *claimed;
         if (batch.empty()) break;
-        if (batch.size() == 1) {
-          st = CopyTable(s, d, *todo[batch[0]], plans[batch[0]], existing[batch[0]], shared);
-        } else {
-          std::vector<const TableInfo*> tables;
-          std::vector<const TableCopyPlan*> table_plans;
-          std::vector<const ExistingIndexes*> names;
-          for (size_t i : batch) {
-            tables.push_back(todo[i]);
-            table_plans.push_back(&plans[i]);
-            names.push_back(&existing[i]);
-          }
-          st = CopyBatch(s, d, tables, table_plans, names, shared);
-        }
+        std::vector<CopyItem> items;
+        for (size_t i : batch) items.push_back({todo[i], &plans[i], &existing[i]});
+        st = items.size() == 1 ? CopyTable(s, d, items[0], shared) : CopyBatch(s, d, items, shared);
         for (size_t i : batch) {  // only this worker touches a claimed table's entries
           plans[i] = TableCopyPlan();
           existing[i] = ExistingIndexes();
@@ -443,8 +433,8 @@ Result<int64_t> DatabaseMigration::RelayTable(pg::Session& s, pg::Session& d, co
   return rows;
 }
 
-Status DatabaseMigration::CopyTable(pg::Session& s, pg::Session& d, const TableInfo& t, const TableCopyPlan& plan,
-                                    const ExistingIndexes& existing, CopyShared& shared) {
+Status DatabaseMigration::CopyTable(pg::Session& s, pg::Session& d, const CopyItem& item, CopyShared& shared) {
+  const TableInfo& t = *item.table;
   if (!state_.count(TableKey(t))) {  // else copied by an earlier run; only its indexes are left
     // TRUNCATE lets COPY FREEZE write frozen rows (no later anti-wraparound vacuum). For a small
     // table it costs more than it saves (a new file, and at commit a scan of shared_buffers
@@ -456,7 +446,7 @@ Status DatabaseMigration::CopyTable(pg::Session& s, pg::Session& d, const TableI
     RETURN_IF_ERROR(d.Exec(truncate ? std::string("BEGIN; TRUNCATE ") + (t.kind == 'p' ? "" : "ONLY ") +
                                           Qualified(d, t)
                                     : std::string("BEGIN")));
-    auto rows = RelayTable(s, d, t, plan, freeze);
+    auto rows = RelayTable(s, d, t, *item.plan, freeze);
     Status st = rows.status();
     if (st.ok() && !stateless_)
       st = d.Query(sql::kWriteState, {e_.options_.migration_id, TableKey(t), std::to_string(*rows)}).status();
@@ -465,19 +455,26 @@ Status DatabaseMigration::CopyTable(pg::Session& s, pg::Session& d, const TableI
       (void)d.Exec("ROLLBACK");
       return st;
     }
-    if (stateless_) {
-      std::lock_guard<std::mutex> l(shared.mu);
-      shared.in_memory[TableKey(t)] = std::to_string(*rows);
-    }
-    SetDb([&](api::DatabaseStatus& db) {
-      db.rowsCopied += *rows;
-      db.tablesSynced += 1;
-    });
+    RecordRows({item}, {*rows}, shared);
   }
-  auto built = BuildTableIndexes(d, t, plan.indexes, existing, stateless_ ? "" : e_.options_.migration_id);
+  auto built = BuildTableIndexes(d, t, item.plan->indexes, *item.existing, stateless_ ? "" : e_.options_.migration_id);
   if (!built.ok()) return built.status().Prefixed("indexes of " + t.Qualified());
   RecordIndexes(t, *built, shared);
   return Status::Ok();
+}
+
+void DatabaseMigration::RecordRows(const std::vector<CopyItem>& items, const std::vector<int64_t>& rows,
+                                   CopyShared& shared) {
+  if (stateless_) {
+    std::lock_guard<std::mutex> l(shared.mu);
+    for (size_t i = 0; i < items.size(); ++i) shared.in_memory[TableKey(*items[i].table)] = std::to_string(rows[i]);
+  }
+  int64_t total = 0;
+  for (int64_t r : rows) total += r;
+  SetDb([&](api::DatabaseStatus& db) {
+    db.rowsCopied += total;
+    db.tablesSynced += static_cast<int64_t>(items.size());
+  });
 }
 
 void DatabaseMigration::RecordIndexes(const TableInfo& t, const TableIndexResult& built, CopyShared& shared) {
@@ -486,14 +483,13 @@ void DatabaseMigration::RecordIndexes(const TableInfo& t, const TableIndexResult
   if (!built.all_built) shared.analyze_later.push_back(t);
 }
 
-Status DatabaseMigration::CopyBatch(pg::Session& s, pg::Session& d, const std::vector<const TableInfo*>& tables,
-                                    const std::vector<const TableCopyPlan*>& plans,
-                                    const std::vector<const ExistingIndexes*>& existing, CopyShared& shared) {
+Status DatabaseMigration::CopyBatch(pg::Session& s, pg::Session& d, const std::vector<CopyItem>& items,
+                                    CopyShared& shared) {
   RETURN_IF_ERROR(d.Exec("BEGIN"));
   std::vector<int64_t> rows;
   int64_t sent = 0;
-  for (size_t i = 0; i < tables.size(); ++i) {
-    auto r = RelayTable(s, d, *tables[i], *plans[i], false, &sent);
+  for (const auto& item : items) {
+    auto r = RelayTable(s, d, *item.table, *item.plan, false, &sent);
     if (!r.ok()) {
       (void)d.Exec("ROLLBACK");
       return r.status();
@@ -504,14 +500,20 @@ Status DatabaseMigration::CopyBatch(pg::Session& s, pg::Session& d, const std::v
   std::vector<TableIndexResult> built;
   std::string script, analyze, states;
   const std::string id = d.QuoteLiteral(e_.options_.migration_id);
-  for (size_t i = 0; i < tables.size(); ++i) {
-    std::string qd = Qualified(d, *tables[i]);
-    auto work = PlanTableIndexWork(plans[i]->indexes, *existing[i], qd, quote);
+  auto state_row = [&](const std::string& key, const std::string& value) {
+    states += std::string(states.empty() ? "(" : ", (") + id + ", " + d.QuoteLiteral(key) + ", " +
+              d.QuoteLiteral(value) + ")";
+  };
+  for (size_t i = 0; i < items.size(); ++i) {
+    const TableInfo& t = *items[i].table;
+    std::string qd = Qualified(d, t);
+    auto work = PlanTableIndexWork(items[i].plan->indexes, *items[i].existing, qd, quote);
     for (const auto& stmt : work.statements) script += stmt.second + ";\n";
     analyze += (analyze.empty() ? "" : ", ") + qd;
-    states += std::string(states.empty() ? "" : ", ") + "(" + id + ", " + d.QuoteLiteral(TableKey(*tables[i])) +
-              ", " + d.QuoteLiteral(std::to_string(rows[i])) + "), (" + id + ", " +
-              d.QuoteLiteral(IndexStateKey(*tables[i])) + ", " + d.QuoteLiteral(work.result.state_value) + ")";
+    if (!stateless_) {
+      state_row(TableKey(t), std::to_string(rows[i]));
+      state_row(IndexStateKey(t), work.result.state_value);
+    }
     built.push_back(std::move(work.result));
   }
   script += "ANALYZE " + analyze + ";\n";
@@ -520,22 +522,11 @@ Status DatabaseMigration::CopyBatch(pg::Session& s, pg::Session& d, const std::v
   if (!st.ok()) {
     (void)d.Exec("ROLLBACK");
     SetDb([&](api::DatabaseStatus& db) { db.bytesCopied -= sent; });  // sent again below
-    for (size_t i = 0; i < tables.size(); ++i)
-      RETURN_IF_ERROR(CopyTable(s, d, *tables[i], *plans[i], *existing[i], shared));
+    for (const auto& item : items) RETURN_IF_ERROR(CopyTable(s, d, item, shared));
     return Status::Ok();
   }
-  int64_t total = 0;
-  for (int64_t r : rows) total += r;
-  {
-    std::lock_guard<std::mutex> l(shared.mu);
-    for (size_t i = 0; i < tables.size(); ++i)
-      if (stateless_) shared.in_memory[TableKey(*tables[i])] = std::to_string(rows[i]);
-  }
-  for (size_t i = 0; i < tables.size(); ++i) RecordIndexes(*tables[i], built[i], shared);
-  SetDb([&](api::DatabaseStatus& db) {
-    db.rowsCopied += total;
-    db.tablesSynced += static_cast<int64_t>(tables.size());
-  });
+  RecordRows(items, rows, shared);
+  for (size_t i = 0; i < items.size(); ++i) RecordIndexes(*items[i].table, built[i], shared);
   return Status::Ok();
 }
 

@@ -49,21 +49,27 @@ class DatabaseMigration {
   Status CopyTables(const std::string& snapshot);
   // What the copy workers share (database_migration.cc).
   struct CopyShared;
+  // A table a worker claimed, with its catalog facts (table_catalog.h).
+  struct CopyItem {
+    const TableInfo* table;
+    const TableCopyPlan* plan;
+    const ExistingIndexes* existing;
+  };
   // One table: its rows in one transaction (TRUNCATE + COPY FREEZE when large), then its
   // indexes and ANALYZE in a second (index_build.h). Either part is skipped when recorded done.
-  Status CopyTable(pg::Session& source_in_snapshot, pg::Session& destination, const TableInfo& t,
-                   const TableCopyPlan& plan, const ExistingIndexes& existing, CopyShared& shared);
+  Status CopyTable(pg::Session& source_in_snapshot, pg::Session& destination, const CopyItem& item,
+                   CopyShared& shared);
   // Several small tables in one destination transaction: their COPYs, then one script with
   // every index build, one ANALYZE and all their state rows. On an error there, the batch is
   // rolled back and copied again table by table, so the error names its table and statement.
-  Status CopyBatch(pg::Session& source_in_snapshot, pg::Session& destination,
-                   const std::vector<const TableInfo*>& tables, const std::vector<const TableCopyPlan*>& plans,
-                   const std::vector<const ExistingIndexes*>& existing, CopyShared& shared);
+  Status CopyBatch(pg::Session& source_in_snapshot, pg::Session& destination, const std::vector<CopyItem>& items,
+                   CopyShared& shared);
   // COPY TO on the source relayed into COPY FROM on the destination; the rows copied. Adds the
   // bytes relayed to `sent` when given (also when the copy fails).
   Result<int64_t> RelayTable(pg::Session& source_in_snapshot, pg::Session& destination, const TableInfo& t,
                              const TableCopyPlan& plan, bool freeze, int64_t* sent = nullptr);
-  // Records a table's index build (index_build.h) in memory as the workers go.
+  // Records committed rows (items[i] has rows[i]) and index builds, in memory and in the status.
+  void RecordRows(const std::vector<CopyItem>& items, const std::vector<int64_t>& rows, CopyShared& shared);
   void RecordIndexes(const TableInfo& t, const TableIndexResult& built, CopyShared& shared);
   Status CopySequences(pg::Session& source_in_snapshot);
   Status CopyLargeObjects(pg::Session& source_in_snapshot);

@@ -92,13 +92,6 @@ Result<TableIndexResult> BuildTableIndexes(pg::Session& destination, const Table
   return work.result;
 }
 
-Result<TableIndexResult> BuildTableIndexes(pg::Session& source, pg::Session& destination, const TableInfo& t,
-                                           const std::string& migration_id) {
-  ASSIGN_OR_RETURN(auto plans, ReadCopyPlans(source, {&t}));
-  ASSIGN_OR_RETURN(auto existing, ReadExistingIndexes(destination, {&t}));
-  return BuildTableIndexes(destination, t, plans[0].indexes, existing[0], migration_id);
-}
-
 std::set<std::pair<uint32_t, uint32_t>> BuiltCatalogIds(const std::vector<std::string>& state_values) {
   std::set<std::pair<uint32_t, uint32_t>> out;
   for (const auto& v : state_values) {

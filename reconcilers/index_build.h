@@ -71,9 +71,6 @@ TableIndexWork PlanTableIndexWork(const pg::QueryResult& rows, const ExistingInd
 Result<TableIndexResult> BuildTableIndexes(pg::Session& destination, const TableInfo& t,
                                            const pg::QueryResult& rows, const ExistingIndexes& existing,
                                            const std::string& migration_id);
-// The same, reading the table's indexes on `source` and its names on `destination` first.
-Result<TableIndexResult> BuildTableIndexes(pg::Session& source, pg::Session& destination, const TableInfo& t,
-                                           const std::string& migration_id);
 
 // The catalog ids recorded under every "indexes:" key of a state map, as (classoid, objoid).
 std::set<std::pair<uint32_t, uint32_t>> BuiltCatalogIds(const std::vector<std::string>& state_values);

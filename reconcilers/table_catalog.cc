@@ -53,15 +53,16 @@ Result<std::vector<TableCopyPlan>> ReadCopyPlans(pg::Session& source, const std:
   if (tables.empty()) return plans;
   auto params = NameParams(tables);
   ASSIGN_OR_RETURN(auto cols, source.Query(sql::kCopyColumns, params));
-  for (size_t i = 0; i < cols.size(); ++i) {
-    size_t at = std::strtoull(cols.Get(i, 0).c_str(), nullptr, 10);
-    if (at < 1 || at > plans.size()) continue;
-    plans[at - 1].columns.push_back(cols.Get(i, 1));
-    plans[at - 1].binary = plans[at - 1].binary && cols.GetBool(i, 2);
-  }
   ASSIGN_OR_RETURN(auto indexes, source.Query(sql::kTableIndexes, params));
-  auto split = SplitByPosition(indexes, tables.size());
-  for (size_t i = 0; i < plans.size(); ++i) plans[i].indexes = std::move(split[i]);
+  auto cols_by_table = SplitByPosition(cols, tables.size());
+  auto indexes_by_table = SplitByPosition(indexes, tables.size());
+  for (size_t i = 0; i < plans.size(); ++i) {
+    for (size_t c = 0; c < cols_by_table[i].size(); ++c) {
+      plans[i].columns.push_back(cols_by_table[i].Get(c, 0));
+      plans[i].binary = plans[i].binary && cols_by_table[i].GetBool(c, 1);
+    }
+    plans[i].indexes = std::move(indexes_by_table[i]);
+  }
   return plans;
 }
 
@@ -70,11 +71,10 @@ Result<std::vector<ExistingIndexes>> ReadExistingIndexes(pg::Session& destinatio
   std::vector<ExistingIndexes> out(tables.size());
   if (tables.empty()) return out;
   ASSIGN_OR_RETURN(auto rows, destination.Query(sql::kExistingIndexNames, NameParams(tables)));
-  for (size_t i = 0; i < rows.size(); ++i) {
-    size_t at = std::strtoull(rows.Get(i, 0).c_str(), nullptr, 10);
-    if (at < 1 || at > out.size()) continue;
-    (rows.Get(i, 1) == "i" ? out[at - 1].indexes : out[at - 1].constraints).insert(rows.Get(i, 2));
-  }
+  auto by_table = SplitByPosition(rows, tables.size());
+  for (size_t i = 0; i < out.size(); ++i)
+    for (size_t r = 0; r < by_table[i].size(); ++r)
+      (by_table[i].Get(r, 0) == "i" ? out[i].indexes : out[i].constraints).insert(by_table[i].Get(r, 1));
   return out;
 }
 
