@@ -52,7 +52,10 @@ SELECT e.extname, e.extversion, n.nspname
 )sql";
 
 // User tables (ordinary and partitioned), with whether UPDATE/DELETE could be published:
-// a primary key, REPLICA IDENTITY FULL, or REPLICA IDENTITY USING INDEX.
+// a primary key, REPLICA IDENTITY FULL, or REPLICA IDENTITY USING INDEX; and whether
+// row-level security applies to the connected role (the server's own rule: not superuser, no
+// BYPASSRLS, not the owner or FORCE ROW LEVEL SECURITY), so its COPY would see only the rows
+// the policies show it; and whether it is UNLOGGED (no WAL, so no logical replication).
 inline constexpr const char* kTables = R"sql(
 SELECT n.nspname, c.relname, c.relkind::text, c.relispartition,
        c.relreplident IN ('f', 'i') OR
@@ -69,7 +72,9 @@ SELECT n.nspname, c.relname, c.relkind::text, c.relispartition,
                   WHERE i.inhrelid = c.oid AND c.relispartition), ''),
        coalesce((SELECT p.relname::text FROM pg_catalog.pg_inherits i
                    JOIN pg_catalog.pg_class p ON p.oid = i.inhparent
-                  WHERE i.inhrelid = c.oid AND c.relispartition), '')
+                  WHERE i.inhrelid = c.oid AND c.relispartition), ''),
+       c.relrowsecurity AND pg_catalog.row_security_active(c.oid),
+       c.relpersistence = 'u'
   FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
  WHERE c.relkind IN ('r', 'p')
    AND n.nspname NOT IN ('pg_catalog', 'information_schema')

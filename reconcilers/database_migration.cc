@@ -362,7 +362,11 @@ Status DatabaseMigration::CopyTables(const std::string& snapshot) {
       pg::Session& s = **src;
       pg::Session& d = **dst;
       for (const char* stmt : sql::kNoTimeoutSettings) (void)s.Query(stmt);
-      st = s.Exec("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+      // A table whose row-level security applies to this user fails its COPY ("query would be
+      // affected by row-level security policy") instead of copying only the visible rows. The
+      // pre-checks refuse such tables already; this covers a policy added since.
+      st = s.Exec("SET row_security = off");
+      if (st.ok()) st = s.Exec("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
       if (st.ok()) st = s.Exec("SET TRANSACTION SNAPSHOT " + s.QuoteLiteral(snapshot));
       auto refused = ApplyBulkLoadSettings(d, maintenance_workers);
       if (!refused.empty()) {
@@ -555,6 +559,39 @@ Status DatabaseMigration::CopySequences(pg::Session& src) {
   return Status::Ok();
 }
 
+Status DatabaseMigration::CopyUnloggedTables(pg::Session& src) {
+  std::vector<const TableInfo*> tables;
+  for (const auto& t : plan_.tables)
+    if (t.unlogged && t.kind == 'r') tables.push_back(&t);
+  if (tables.empty()) return Status::Ok();
+  RETURN_IF_ERROR(src.Exec("SET row_security = off"));
+  RETURN_IF_ERROR(src.Exec("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"));
+  Status st;
+  std::string list;
+  for (const TableInfo* t : tables) list += (list.empty() ? "" : ", ") + Qualified(*dst_, *t);
+  // Post-data (foreign keys, triggers) is on the destination by now. A superuser loads the rows
+  // the way the subscription applied the others: no user triggers, no foreign-key checks.
+  std::string begin = "BEGIN; ";
+  if (e_.probe_.destination.is_superuser) begin += "SET LOCAL session_replication_role = replica; ";
+  auto plans = ReadCopyPlans(src, tables);
+  if (!plans.ok()) st = plans.status().Prefixed("unlogged tables");
+  if (st.ok()) st = dst_->Exec(begin + "TRUNCATE ONLY " + list);
+  int64_t rows = 0;
+  for (size_t i = 0; st.ok() && i < tables.size(); ++i) {
+    auto r = RelayTable(src, *dst_, *tables[i], (*plans)[i], true);
+    if (r.ok()) rows += *r;
+    st = r.status();
+  }
+  if (st.ok()) st = dst_->Exec("COMMIT");
+  if (!st.ok()) (void)dst_->Exec("ROLLBACK");
+  (void)src.Exec("ROLLBACK");
+  RETURN_IF_ERROR(st);
+  e_.Event("UnloggedTablesCopied", "database \"" + plan_.dbname + "\": " + std::to_string(tables.size()) +
+                                       " unlogged table(s) copied again at cutover, " +
+                                       std::to_string(rows) + " rows");
+  return Status::Ok();
+}
+
 Status DatabaseMigration::CopyLargeObjects(pg::Session& src) {
   ASSIGN_OR_RETURN(auto ids, src.Query(sql::kLargeObjectIds));
   for (size_t i = 0; i < ids.size(); ++i) {
@@ -590,7 +627,9 @@ Status DatabaseMigration::CreatePublication() {
   if (exists.GetBool(0, 0)) return Status::Ok();
   ASSIGN_OR_RETURN(bool extras, aiven_extras::UseAivenExtras(s, false));
   std::vector<aiven_extras::TableRef> tables;
-  for (const auto& t : plan_.tables) tables.push_back({t.schema, t.name});
+  // An unlogged table cannot be published (FOR ALL TABLES leaves it out by itself).
+  for (const auto& t : plan_.tables)
+    if (!t.unlogged) tables.push_back({t.schema, t.name});
   bool all = plan_.all_tables && (e_.probe_.source.is_superuser || extras);
   return aiven_extras::CreatePublication(s, extras, name_, all ? nullptr : &tables)
       .Prefixed(extras ? "create publication (aiven_extras)" : "create publication");
@@ -800,13 +839,15 @@ bool DatabaseMigration::PollSync() {
   bool caught_up = lag <= e_.spec_.replication.maxLagBytes ||
                    (!last_current_lsn_.empty() && slot->GetBool(0, 5));
   last_current_lsn_ = slot->Get(0, 4);
-  int64_t total = sub->GetInt(0, 1), ready = sub->GetInt(0, 2);
+  int64_t total = sub->GetInt(0, 1), ready = sub->GetInt(0, 2), unlogged = 0;
+  for (const auto& t : plan_.tables) unlogged += t.unlogged ? 1 : 0;
   bool in_sync = caught_up && ready == total && sub->GetBool(0, 0);
   SetDb([&](api::DatabaseStatus& d) {
     d.lagBytes = caught_up ? 0 : lag;
     d.walRetainedBytes = std::max<int64_t>(0, slot->GetInt(0, 6));
     d.tablesTotal = std::max<int64_t>(total, static_cast<int64_t>(plan_.tables.size()));
-    d.tablesSynced = ready;
+    // Unlogged tables are in no subscription: copied once, they are as synced as they get.
+    d.tablesSynced = std::min<int64_t>(d.tablesTotal, ready + unlogged);
     if (in_sync && d.status == api::kDbRunning) d.status = api::kDbSyncing;
   });
   return in_sync;
@@ -825,7 +866,9 @@ void DatabaseMigration::Cutover() {
     Status st = CopySequences(**src);
     if (!st.ok()) return Fail(st, "cutover: sequences");
   }
-  Status st = DropReplicationObjects();
+  Status st = CopyUnloggedTables(**src);
+  if (!st.ok()) return Fail(st, "cutover: unlogged tables");
+  st = DropReplicationObjects();
   if (!st.ok()) return Fail(st, "cutover");
   st = SetState("done", plan_.method);
   if (!st.ok()) return Fail(st, "cutover");

@@ -32,7 +32,8 @@ class DatabaseMigration {
   void SetUp();
   // Replication: refreshes tables/lag in the status; true when in sync.
   bool PollSync();
-  // Replication: sequences, then drop subscription, slot and publication; done.
+  // Replication: sequences and unlogged tables, then drop subscription, slot and publication;
+  // done.
   void Cutover();
   bool replicating() const;
 
@@ -73,6 +74,9 @@ class DatabaseMigration {
   void RecordIndexes(const TableInfo& t, const TableIndexResult& built, CopyShared& shared);
   Status CopySequences(pg::Session& source_in_snapshot);
   Status CopyLargeObjects(pg::Session& source_in_snapshot);
+  // Cutover: the unlogged tables again (TRUNCATE + COPY in one destination transaction, under
+  // one source snapshot), since replication carried none of their changes.
+  Status CopyUnloggedTables(pg::Session& source);
   Status CreateSubscription();
   Status DropReplicationObjects();
   void Fail(const Status& st, const std::string& step);

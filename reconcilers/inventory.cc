@@ -107,6 +107,8 @@ Result<DatabaseInventory> InspectDatabase(pg::Session& s) {
     t.owned_by_user = tables.GetBool(i, 8);
     t.parent_schema = tables.Get(i, 9);
     t.parent_name = tables.Get(i, 10);
+    t.row_security_applies = tables.GetBool(i, 11);
+    t.unlogged = tables.GetBool(i, 12);
     inv.tables.push_back(std::move(t));
   }
   ASSIGN_OR_RETURN(auto priv, s.Query(sql::kDatabasePrivileges));

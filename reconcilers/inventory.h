@@ -78,6 +78,10 @@ struct TableInfo {
   bool owned_by_user = false;    // the connected role owns it (or is a member of the owner)
   std::string parent_schema;     // a partition's direct parent (partitioned table), else ""
   std::string parent_name;
+  bool row_security_applies = false;  // RLS policies filter what the connected role reads
+  // UNLOGGED: writes no WAL, so no publication can carry its changes; a replicated database
+  // copies it at the start and again at cutover.
+  bool unlogged = false;
   std::string Qualified() const { return schema + "." + name; }
 };
 

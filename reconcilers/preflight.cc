@@ -103,7 +103,7 @@ std::vector<std::string> ReplicationBlockers(const PreflightInput& in, const Dat
   if (!src.is_superuser && !extras) {
     std::vector<std::string> not_owned;
     for (const auto& t : tables)
-      if (!t.owned_by_user) not_owned.push_back(t.Qualified());
+      if (!t.owned_by_user && !t.unlogged) not_owned.push_back(t.Qualified());
     if (db.source && !db.source->can_create)
       why.push_back("source user \"" + src.user + "\" lacks CREATE on the database, needed to "
                     "create a publication");
@@ -127,7 +127,7 @@ std::vector<std::string> ReplicationBlockers(const PreflightInput& in, const Dat
                   ", or aiven_extras)");
   std::vector<std::string> keyless;
   for (const auto& t : tables)
-    if (!t.has_replica_identity) keyless.push_back(t.Qualified());
+    if (!t.has_replica_identity && !t.unlogged) keyless.push_back(t.Qualified());
   if (!keyless.empty())
     why.push_back("tables without primary key or replica identity: " + ListSome(keyless) +
                   " (UPDATE and DELETE on them would fail on the source once published)");
@@ -196,12 +196,34 @@ PreflightReport RunPreflight(const PreflightInput& in) {
       if (blockers.empty()) {
         plan.method = api::kMethodReplication;
         ++replication_index;
+        std::vector<std::string> unlogged;
+        for (const auto& t : plan.tables)
+          if (t.unlogged) unlogged.push_back(t.Qualified());
+        if (!unlogged.empty())
+          plan.warnings.push_back("unlogged tables " + ListSome(unlogged) + " write no WAL, so "
+                                  "replication cannot carry their changes: they are copied at the "
+                                  "start and again at cutover");
       } else if (spec.method == "replication") {
         plan.method = api::kMethodReplication;
         plan.error = "logical replication is not possible: " + Join(blockers, "; ");
       } else {
         plan.method = api::kMethodDump;
         plan.reason = "logical replication not used: " + Join(blockers, "; ");
+      }
+    }
+    // Every data-copying method reads the tables with COPY as the source user; where row-level
+    // security applies to that user the copy would hold only the rows its policies show (none
+    // when RLS is on without a policy) and look complete. pg_dump refuses such a dump too.
+    if (plan.method != api::kMethodSchemaOnly) {
+      std::vector<std::string> filtered;
+      for (const auto& t : plan.tables)
+        if (t.row_security_applies) filtered.push_back(t.Qualified());  // a root: its policies
+      if (!filtered.empty()) {
+        std::string why = "row-level security applies to source user \"" + src.user + "\" on " +
+                          ListSome(filtered) + ": its copy would hold only the rows the policies "
+                          "show it; grant it BYPASSRLS (ALTER ROLE ... BYPASSRLS) or migrate as a "
+                          "superuser";
+        plan.error = plan.error ? *plan.error + "; " + why : why;
       }
     }
     report.databases.push_back(std::move(plan));

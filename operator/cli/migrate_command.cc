@@ -102,6 +102,8 @@ void PrintStatusTable(const api::MigrationStatus& s, const std::vector<Generated
               std::to_string(d.tablesSynced) + "/" + std::to_string(d.tablesTotal),
               std::to_string(d.rowsCopied), std::to_string(d.lagBytes), d.error.value_or("null")});
   t.Print(stdout);
+  for (const auto& d : s.databases)
+    for (const auto& w : d.warnings) std::printf("warning: database \"%s\": %s\n", d.dbname.c_str(), w.c_str());
   std::printf("\n");
   TextTable total({"STATUS", "METHOD", "ERROR"});
   total.AddRow({s.phase, s.method, s.error.value_or("null")});

@@ -204,6 +204,47 @@ TEST_F(MigrateTest, FallsBackToDumpWithoutReplicationPrivileges) {
   EXPECT_THAT((*Db(status, "app"))["error"].get<std::string>(), HasSubstr("logical replication is not possible"));
 }
 
+// Row-level security that applies to the source user would make its COPY return only the rows
+// the policies show (none for RLS without a policy) and look complete. The checks refuse such
+// tables, naming them and the way out, before anything is written.
+TEST_F(MigrateTest, RowLevelSecurityThatHidesRowsFromTheSourceUserIsRefusedUntilItMayBypass) {
+  StartServers();
+  src_->Exec("postgres", "CREATE DATABASE app OWNER migrator");
+  src_->Exec("app", R"sql(
+    CREATE TABLE public."Tenant Rows" (id int PRIMARY KEY, tenant text);
+    INSERT INTO public."Tenant Rows"
+      SELECT g, CASE WHEN g % 2 = 0 THEN 'migrator' ELSE 'other' END FROM generate_series(1, 100) g;
+    ALTER TABLE public."Tenant Rows" ENABLE ROW LEVEL SECURITY;
+    CREATE POLICY own ON public."Tenant Rows" USING (tenant = current_user);
+    GRANT SELECT ON public."Tenant Rows" TO migrator;
+    SET ROLE migrator;
+    CREATE TABLE public.forced (id int PRIMARY KEY);
+    INSERT INTO public.forced SELECT generate_series(1, 10);
+    ALTER TABLE public.forced ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;  -- owner sees none
+    CREATE TABLE public.exempt (id int PRIMARY KEY);
+    INSERT INTO public.exempt VALUES (1);
+    ALTER TABLE public.exempt ENABLE ROW LEVEL SECURITY;  -- its owner is exempt without FORCE)sql");
+  auto o = Options(/*source_superuser=*/false);
+  o.extra_spec = "  databases: {include: [app]}\n";
+  CommandResult c = Run("check", BuildManifest(o));
+  EXPECT_EQ(c.exit_code, 3) << c.output << c.err;
+  EXPECT_THAT(c.output, HasSubstr("row-level security applies to source user \"migrator\" on public.Tenant Rows, "
+                                  "public.forced: its copy would hold only the rows the policies show it; "
+                                  "grant it BYPASSRLS"));
+  EXPECT_THAT(c.output, Not(HasSubstr("exempt")));
+
+  auto status = MigrateJson(BuildManifest(o), 1);
+  EXPECT_EQ((*Db(status, "app"))["status"], "failed");
+  EXPECT_THAT((*Db(status, "app"))["error"].get<std::string>(), HasSubstr("public.Tenant Rows, public.forced"));
+  EXPECT_EQ(dst_->Scalar("postgres", "SELECT count(*) FROM pg_database WHERE datname = 'app'"), "0");
+
+  src_->Exec("postgres", "ALTER ROLE migrator BYPASSRLS");
+  status = MigrateJson(BuildManifest(o));
+  EXPECT_EQ((*Db(status, "app"))["status"], "done");
+  EXPECT_EQ(dst_->Scalar("app", "SELECT count(*) FROM public.\"Tenant Rows\""), "100");
+  ExpectSameData("app");
+}
+
 TEST_F(MigrateTest, OneDatabaseRejectedByPgHbaFailsWhileOthersFinish) {
   StartServers({.hba = {"host db1 all 127.0.0.1/32 reject"}});
   CreateDatabases({"db1", "db2"});

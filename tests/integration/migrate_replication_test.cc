@@ -232,6 +232,73 @@ TEST_F(ReplicationTest, PartitionedGeneratedAndIdentityColumns) {
   EXPECT_EQ(dst_->Scalar("app", "SELECT max(id) FROM public.gen"), "52");
 }
 
+// UNLOGGED tables write no WAL: no publication can carry them. They must neither keep the
+// database from replicating (no key needed, no ownership needed) nor be left stale: pgferry
+// copies them under the slot's snapshot and again at cutover, and says so.
+TEST_F(ReplicationTest, UnloggedTablesAreCopiedAtTheStartAndAgainAtCutover) {
+  StartServers();
+  CreateShop(*src_);
+  src_->Exec("shop", R"sql(
+    CREATE UNLOGGED TABLE public."Cache ""Hot""" (k text PRIMARY KEY, v int);
+    CREATE UNLOGGED TABLE public.scratch (v int);  -- no key, not owned by the source user below
+    INSERT INTO public."Cache ""Hot""" SELECT 'k' || g, g FROM generate_series(1, 300) g;
+    INSERT INTO public.scratch SELECT generate_series(1, 20);)sql");
+  auto o = Options();
+  o.extra_spec = "  databases: {include: [shop]}\n";
+  auto status = MigrateJson(BuildManifest(o));
+  const nlohmann::json* db = Db(status, "shop");
+  ASSERT_NE(db, nullptr);
+  EXPECT_EQ((*db)["method"], "replication") << status.dump(2);
+  EXPECT_EQ((*db)["status"], "syncing");
+  EXPECT_EQ((*db)["tablesTotal"], 4);
+  EXPECT_EQ((*db)["tablesSynced"], 4);  // not 2/4 forever: the unlogged ones are in no subscription
+  EXPECT_THAT((*db)["warnings"].dump(), HasSubstr("unlogged tables public.Cache \\\"Hot\\\", public.scratch"));
+  ExpectSameData("shop");
+  EXPECT_EQ(dst_->Scalar("shop", "SELECT relpersistence FROM pg_class WHERE relname = 'scratch'"), "u");
+
+  // A logged table's change arrives; the unlogged tables' changes cannot.
+  src_->Exec("shop", "INSERT INTO public.scratch VALUES (21); DELETE FROM public.\"Cache \"\"Hot\"\"\" WHERE v <= 100;"
+                     "INSERT INTO public.customers (name) VALUES ('late')");
+  for (int i = 0; i < 100 && dst_->Scalar("shop", "SELECT count(*) FROM public.customers") != "501"; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(dst_->Scalar("shop", "SELECT count(*) FROM public.customers"), "501");
+  EXPECT_EQ(dst_->Scalar("shop", "SELECT count(*) FROM public.scratch"), "20");
+
+  // Cutover copies them again: the destination equals the source, nothing is left behind.
+  o.extra_spec += "  replication: {cutover: true}\n";
+  CommandResult r = Run("migrate", BuildManifest(o));
+  EXPECT_EQ(r.exit_code, 0) << r.output << r.err;
+  EXPECT_THAT(r.err, HasSubstr("2 unlogged table(s) copied again at cutover, 221 rows"));
+  EXPECT_THAT(r.output, HasSubstr("Done"));
+  ExpectSameData("shop");
+  EXPECT_EQ(LeftoverReplicationObjects({"shop"}), 0);
+}
+
+// A source user that is not superuser publishes its tables by name: an unlogged table among them
+// would make CREATE PUBLICATION fail ("not supported for unlogged tables") and the whole
+// database fall back to a one-time copy.
+TEST_F(ReplicationTest, ANonSuperuserPublicationLeavesUnloggedTablesOut) {
+  StartServers();
+  src_->Exec("postgres", "CREATE DATABASE app OWNER migrator");
+  src_->Exec("app", R"sql(SET ROLE migrator;
+    CREATE TABLE public.t (id int PRIMARY KEY);
+    CREATE UNLOGGED TABLE public.u (id int PRIMARY KEY);
+    INSERT INTO public.t SELECT generate_series(1, 50);
+    INSERT INTO public.u SELECT generate_series(1, 70);)sql");
+  auto o = Options(/*source_superuser=*/false);
+  o.extra_spec = "  databases: {include: [app]}\n";
+  auto status = MigrateJson(BuildManifest(o));
+  const nlohmann::json* db = Db(status, "app");
+  ASSERT_NE(db, nullptr);
+  EXPECT_EQ((*db)["method"], "replication") << status.dump(2);
+  EXPECT_EQ((*db)["status"], "syncing");
+  EXPECT_EQ((*db)["error"], nullptr);
+  EXPECT_EQ(src_->Scalar("app", "SELECT string_agg(tablename, ',') FROM pg_publication_tables"), "t");
+  ExpectSameData("app");
+  ASSERT_EQ(Run("cleanup", BuildManifest(o)).exit_code, 0);
+  EXPECT_EQ(LeftoverReplicationObjects({"app"}), 0);
+}
+
 TEST_F(ReplicationTest, DestinationTableWithForeignRowsFailsNamingIt) {
   StartServers();
   CreateShop(*src_);

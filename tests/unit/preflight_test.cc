@@ -722,6 +722,47 @@ TEST_F(PreflightTest, BlockerKeylessPartitionedTable) {
   EXPECT_THAT(why, ElementsAre(::testing::HasSubstr("public.measurements")));
 }
 
+TEST_F(PreflightTest, UnloggedTablesNeedNoKeyNorOwnershipAndAreWarnedAbout) {
+  // Never published (they write no WAL), so neither a replica identity nor ownership matters.
+  in_.source.is_superuser = false;
+  TableInfo cache = Table("public", "cache");
+  cache.unlogged = true;
+  cache.has_replica_identity = false;
+  cache.owned_by_user = false;
+  in_.databases = {Probe("app", {Table("public", "orders"), cache})};
+  EXPECT_THAT(Blockers(), IsEmpty());
+  PreflightReport r = Run();
+  ASSERT_EQ(r.databases.size(), 1u);
+  EXPECT_EQ(r.databases[0].method, api::kMethodReplication);
+  EXPECT_THAT(r.databases[0].warnings,
+              ElementsAre("unlogged tables public.cache write no WAL, so replication cannot carry "
+                          "their changes: they are copied at the start and again at cutover"));
+  // A one-time copy takes them like any table: nothing to warn about.
+  spec_.method = "dump";
+  EXPECT_THAT(Run().databases[0].warnings, IsEmpty());
+}
+
+TEST_F(PreflightTest, RowSecurityThatAppliesToTheSourceUserFailsEveryCopyingMethod) {
+  TableInfo secret = Table("public", "secret");
+  secret.row_security_applies = true;
+  TableInfo root = Table("public", "Parted");
+  root.kind = 'p';  // copied through the root, whose policies then apply
+  root.row_security_applies = true;
+  in_.databases = {Probe("app", {Table("public", "orders"), secret, root})};
+  const std::string why =
+      "row-level security applies to source user \"src_admin\" on public.secret, public.Parted: its "
+      "copy would hold only the rows the policies show it; grant it BYPASSRLS (ALTER ROLE ... "
+      "BYPASSRLS) or migrate as a superuser";
+  for (const char* method : {"auto", "replication", "dump"}) {
+    spec_.method = method;
+    PreflightReport r = Run();
+    EXPECT_FALSE(r.ok()) << method;
+    EXPECT_EQ(r.databases[0].error.value_or(""), why) << method;
+  }
+  spec_.method = "schema_only";  // no rows are read
+  EXPECT_TRUE(Run().ok());
+}
+
 TEST_F(PreflightTest, BlockerLargeObjects) {
   in_.databases = {Probe("app")};
   in_.databases[0].source->large_objects = 12;
