@@ -19,6 +19,18 @@ std::string TableKey(const TableInfo& t) { return "table:" + t.schema + "." + t.
 
 bool StartsWith(const std::string& s, const std::string& p) { return s.rfind(p, 0) == 0; }
 
+// Runs of whitespace (the indented lines pg_dump writes its statements in) as one space.
+std::string CollapseSpaces(const std::string& in) {
+  std::string out;
+  for (char c : in) {
+    bool space = c == ' ' || c == '\n' || c == '\t' || c == '\r';
+    if (space && (out.empty() || out.back() == ' ')) continue;
+    out += space ? ' ' : c;
+  }
+  if (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
 // pg_restore reports each failed statement as "pg_restore: error: could not execute query:
 // ERROR:  <message>\nCommand was: <sql>". Ownership, privileges, comments and objects that
 // exist already are ignorable; anything else means the schema is incomplete.
@@ -45,19 +57,27 @@ RestoreErrors ClassifyRestoreErrors(const std::string& stderr_text) {
       while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
       return s;
     };
+    // The last block runs on into pg_restore's closing "warning: errors ignored on restore".
+    size_t tail = command.find("\npg_restore: ");
+    if (tail != std::string::npos) command.resize(tail);
     message = trim(message);
-    command = trim(command);
+    command = CollapseSpaces(command);
     const std::string q = "could not execute query: ";
     if (StartsWith(message, q)) message = message.substr(q.size());
     if (StartsWith(message, "ERROR:  ")) message = message.substr(8);
     size_t nl = message.find('\n');
     std::string first = message.substr(0, nl);
+    // The DETAIL line says which row or object (e.g. "Key (p)=(1) is not present in table ...").
+    std::string detail;
+    size_t d = message.find("\nDETAIL:  ");
+    if (d != std::string::npos) detail = message.substr(d + 10, message.find('\n', d + 10) - d - 10);
     bool ignorable = first.find("already exists") != std::string::npos ||
                      command.find(" OWNER TO ") != std::string::npos ||
                      StartsWith(command, "GRANT ") || StartsWith(command, "REVOKE ") ||
                      StartsWith(command, "COMMENT ON ") || StartsWith(command, "SECURITY LABEL ") ||
                      StartsWith(command, "ALTER DEFAULT PRIVILEGES");
-    std::string text = first + (command.empty() ? "" : " (" + command.substr(0, 120) + ")");
+    std::string text = first + (detail.empty() ? "" : ": " + detail) +
+                       (command.empty() ? "" : " (" + command.substr(0, 120) + (command.size() > 120 ? "...)" : ")"));
     (ignorable ? out.ignorable : out.fatal).push_back(text);
   }
   return out;
@@ -763,6 +783,9 @@ Status DatabaseMigration::Step() {
       }
     }
     if (plan_.method == api::kMethodReplication) {
+      // The publication and the slot exist (also when a rerun starts here): a failure below
+      // leaves them for the next run, so the status must name them.
+      SetDb([&](api::DatabaseStatus& d) { d.replicationObjects = {name_, name_, name_}; });
       RETURN_IF_ERROR(RestoreSection("post-data"));
       Status sub = CreateSubscription();
       if (!sub.ok()) {
