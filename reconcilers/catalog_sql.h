@@ -55,7 +55,8 @@ SELECT e.extname, e.extversion, n.nspname
 // a primary key, REPLICA IDENTITY FULL, or REPLICA IDENTITY USING INDEX; and whether
 // row-level security applies to the connected role (the server's own rule: not superuser, no
 // BYPASSRLS, not the owner or FORCE ROW LEVEL SECURITY), so its COPY would see only the rows
-// the policies show it; and whether it is UNLOGGED (no WAL, so no logical replication).
+// the policies show it; whether it is UNLOGGED (no WAL, so no logical replication); and
+// whether the connected role may read it (pg_dump locks every table, COPY reads it).
 inline constexpr const char* kTables = R"sql(
 SELECT n.nspname, c.relname, c.relkind::text, c.relispartition,
        c.relreplident IN ('f', 'i') OR
@@ -74,7 +75,8 @@ SELECT n.nspname, c.relname, c.relkind::text, c.relispartition,
                    JOIN pg_catalog.pg_class p ON p.oid = i.inhparent
                   WHERE i.inhrelid = c.oid AND c.relispartition), ''),
        c.relrowsecurity AND pg_catalog.row_security_active(c.oid),
-       c.relpersistence = 'u'
+       c.relpersistence = 'u',
+       pg_catalog.has_table_privilege(c.oid, 'SELECT')
   FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
  WHERE c.relkind IN ('r', 'p')
    AND n.nspname NOT IN ('pg_catalog', 'information_schema')

@@ -250,7 +250,7 @@ Status DatabaseMigration::RestoreSection(const std::string& section) {
   }
   if (dumped_now && r.dump_exit != 0) {
     schema_archive_.reset();
-    return Internal("pg_dump --section=" + section + " failed: " + r.dump_stderr.substr(0, 500));
+    return Internal("pg_dump --section=" + section + " failed: " + CollapseSpaces(r.dump_stderr.substr(0, 500)));
   }
   if (section == "post-data") {
     RETURN_IF_ERROR(pg::RestoreFromArchive(*schema_archive_, dst_params_, restore_args, skip, &r));
@@ -265,7 +265,7 @@ Status DatabaseMigration::RestoreSection(const std::string& section) {
     return Internal("schema restore (" + section + ") failed: " + errs.fatal.front() +
                     (errs.fatal.size() > 1 ? " (and " + std::to_string(errs.fatal.size() - 1) + " more)" : ""));
   if (r.restore_exit != 0 && errs.ignorable.empty())
-    return Internal("pg_restore --section=" + section + " failed: " + r.restore_stderr.substr(0, 500));
+    return Internal("pg_restore --section=" + section + " failed: " + CollapseSpaces(r.restore_stderr.substr(0, 500)));
   return SetState(section, "restored");
 }
 

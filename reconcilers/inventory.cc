@@ -109,6 +109,7 @@ Result<DatabaseInventory> InspectDatabase(pg::Session& s) {
     t.parent_name = tables.Get(i, 10);
     t.row_security_applies = tables.GetBool(i, 11);
     t.unlogged = tables.GetBool(i, 12);
+    t.readable = tables.GetBool(i, 13);
     inv.tables.push_back(std::move(t));
   }
   ASSIGN_OR_RETURN(auto priv, s.Query(sql::kDatabasePrivileges));

@@ -82,6 +82,7 @@ struct TableInfo {
   // UNLOGGED: writes no WAL, so no publication can carry its changes; a replicated database
   // copies it at the start and again at cutover.
   bool unlogged = false;
+  bool readable = true;  // SELECT for the connected role (pg_dump's LOCK TABLE and COPY need it)
   std::string Qualified() const { return schema + "." + name; }
 };
 

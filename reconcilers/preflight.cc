@@ -211,6 +211,17 @@ PreflightReport RunPreflight(const PreflightInput& in) {
         plan.reason = "logical replication not used: " + Join(blockers, "; ");
       }
     }
+    // pg_dump locks every table whose definition it dumps (LOCK TABLE ... IN ACCESS SHARE MODE
+    // needs SELECT), excluded ones and schema_only too; the copy then reads the selected ones.
+    std::vector<std::string> unreadable;
+    for (const auto& t : db.source->tables)
+      if (!t.readable) unreadable.push_back(t.Qualified());
+    if (!unreadable.empty()) {
+      std::string why = "source user \"" + src.user + "\" has no SELECT on " + ListSome(unreadable) +
+                        ", which pg_dump needs to lock each table for its definition (also for "
+                        "excluded tables): GRANT SELECT on them, or the pg_read_all_data role";
+      plan.error = plan.error ? *plan.error + "; " + why : why;
+    }
     // Every data-copying method reads the tables with COPY as the source user; where row-level
     // security applies to that user the copy would hold only the rows its policies show (none
     // when RLS is on without a policy) and look complete. pg_dump refuses such a dump too.

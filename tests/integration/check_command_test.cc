@@ -145,7 +145,9 @@ TEST_F(CheckTest, NonSuperuserWithoutOwnershipOrSubscriptionRightsFallsBack) {
   StartServers();
   src_->Exec("postgres", "CREATE DATABASE app");
   src_->Exec("postgres", "GRANT CREATE ON DATABASE app TO migrator");
-  src_->Exec("app", "CREATE TABLE public.owned_by_postgres (id int PRIMARY KEY)");
+  // Readable (pg_dump needs SELECT, see ATableTheSourceUserCannotRead...) but not owned.
+  src_->Exec("app", "CREATE TABLE public.owned_by_postgres (id int PRIMARY KEY); "
+                    "GRANT SELECT ON public.owned_by_postgres TO migrator");
   auto o = Options();
   o.destination = ServerRef::Of(*dst_);  // non-superuser: cannot CREATE SUBSCRIPTION on PG15
   auto j = CheckJson(BuildManifest(o));
@@ -153,6 +155,23 @@ TEST_F(CheckTest, NonSuperuserWithoutOwnershipOrSubscriptionRightsFallsBack) {
   EXPECT_EQ((*Db(j, "app"))["method"], "pg_dump");
   EXPECT_THAT(reason, HasSubstr("does not own public.owned_by_postgres"));
   EXPECT_THAT(reason, HasSubstr("cannot create subscriptions"));
+}
+
+TEST_F(CheckTest, ATableTheSourceUserCannotReadIsNamedBeforeAnythingIsWritten) {
+  // pg_dump would fail on it later ("permission denied for table", from its LOCK TABLE), after
+  // the destination database was created.
+  StartServers();
+  src_->Exec("postgres", "CREATE DATABASE app OWNER migrator");
+  src_->Exec("app", "CREATE TABLE public.\"Payroll.2026\" (id int); SET ROLE migrator; "
+                    "CREATE TABLE public.mine (id int PRIMARY KEY)");
+  auto o = Options();
+  o.extra_spec = "  databases: {include: [app]}\n";
+  auto j = CheckJson(BuildManifest(o), 3);
+  EXPECT_THAT((*Db(j, "app"))["error"].get<std::string>(),
+              HasSubstr("source user \"migrator\" has no SELECT on public.Payroll.2026, which pg_dump needs"));
+  src_->Exec("postgres", "GRANT pg_read_all_data TO migrator");
+  j = CheckJson(BuildManifest(o), 0);
+  EXPECT_EQ((*Db(j, "app"))["error"], nullptr);
 }
 
 TEST_F(CheckTest, TablesWithoutReplicaIdentityAreNamed) {

@@ -756,6 +756,23 @@ TEST_F(PreflightTest, RowSecurityThatAppliesToTheSourceUserFailsEveryCopyingMeth
   EXPECT_TRUE(Run().ok());
 }
 
+TEST_F(PreflightTest, ATableTheSourceUserMayNotReadFailsTheDatabaseEvenWhenExcluded) {
+  // pg_dump locks every table it dumps the definition of, excluded (data-only exclusion) or not.
+  TableInfo hidden = Table("public", "hidden");
+  hidden.readable = false;
+  in_.databases = {Probe("app", {Table("public", "orders"), hidden})};
+  spec_.tables.exclude = {"public.hidden"};
+  const std::string why =
+      "source user \"src_admin\" has no SELECT on public.hidden, which pg_dump needs to lock each "
+      "table for its definition (also for excluded tables): GRANT SELECT on them, or the "
+      "pg_read_all_data role";
+  for (const char* method : {"auto", "dump", "schema_only"}) {
+    spec_.method = method;
+    PreflightReport r = Run();
+    EXPECT_EQ(r.databases.at(0).error.value_or(""), why) << method;
+  }
+}
+
 TEST_F(PreflightTest, BlockerLargeObjects) {
   in_.databases = {Probe("app")};
   in_.databases[0].source->large_objects = 12;
