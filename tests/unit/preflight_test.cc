@@ -73,6 +73,17 @@ class PreflightTest : public ::testing::Test {
     return RunPreflight(in_);
   }
 
+  // Under each of `methods`, the first database fails with `error` (and so does the report).
+  void ExpectFirstDatabaseFails(std::initializer_list<const char*> methods, const std::string& error) {
+    for (const char* method : methods) {
+      spec_.method = method;
+      PreflightReport r = Run();
+      EXPECT_FALSE(r.ok()) << method;
+      ASSERT_FALSE(r.databases.empty()) << method;
+      EXPECT_EQ(r.databases[0].error.value_or(""), error) << method;
+    }
+  }
+
   // The blockers for the first database in `in_`, as RunPreflight would ask for them.
   std::vector<std::string> Blockers(int slot_index = 0) {
     in_.spec = &spec_;
@@ -746,12 +757,7 @@ TEST_F(PreflightTest, RowSecurityThatAppliesToTheSourceUserFailsEveryCopyingMeth
       "row-level security applies to source user \"src_admin\" on public.secret, public.Parted: its "
       "copy would hold only the rows the policies show it; grant it BYPASSRLS (ALTER ROLE ... "
       "BYPASSRLS) or migrate as a superuser";
-  for (const char* method : {"auto", "replication", "dump"}) {
-    spec_.method = method;
-    PreflightReport r = Run();
-    EXPECT_FALSE(r.ok()) << method;
-    EXPECT_EQ(r.databases[0].error.value_or(""), why) << method;
-  }
+  ExpectFirstDatabaseFails({"auto", "replication", "dump"}, why);
   spec_.method = "schema_only";  // no rows are read
   EXPECT_TRUE(Run().ok());
 }
@@ -766,11 +772,7 @@ TEST_F(PreflightTest, ATableTheSourceUserMayNotReadFailsTheDatabaseEvenWhenExclu
       "source user \"src_admin\" has no SELECT on public.hidden, which pg_dump needs to lock each "
       "table for its definition (also for excluded tables): GRANT SELECT on them, or the "
       "pg_read_all_data role";
-  for (const char* method : {"auto", "dump", "schema_only"}) {
-    spec_.method = method;
-    PreflightReport r = Run();
-    EXPECT_EQ(r.databases.at(0).error.value_or(""), why) << method;
-  }
+  ExpectFirstDatabaseFails({"auto", "dump", "schema_only"}, why);
 }
 
 TEST_F(PreflightTest, BlockerLargeObjects) {
