@@ -181,13 +181,19 @@ Status DatabaseMigration::LoadState() {
   RETURN_IF_ERROR(created.Prefixed("create _pgferry.state"));
   ASSIGN_OR_RETURN(auto rows, dst_->Query(sql::kReadState, {e_.options_.migration_id}));
   state_.clear();
-  int64_t rows_recorded = 0;  // table marks hold the rows copied: a rerun reports the total
+  // Table marks hold the rows copied: a rerun reports the tables and rows copied so far.
+  int64_t rows_recorded = 0, tables_recorded = 0;
   for (size_t i = 0; i < rows.size(); ++i) {
     state_[rows.Get(i, 0)] = rows.Get(i, 1);
-    if (StartsWith(rows.Get(i, 0), "table:"))
+    if (StartsWith(rows.Get(i, 0), "table:")) {
       rows_recorded += std::strtoll(rows.Get(i, 1).c_str(), nullptr, 10);
+      ++tables_recorded;
+    }
   }
-  SetDb([&](api::DatabaseStatus& d) { d.rowsCopied = rows_recorded; });
+  SetDb([&](api::DatabaseStatus& d) {
+    d.rowsCopied = rows_recorded;
+    d.tablesSynced = tables_recorded;
+  });
   return Status::Ok();
 }
 
@@ -721,8 +727,32 @@ Status DatabaseMigration::DropReplicationObjects() {
   return s.Exec("DROP PUBLICATION IF EXISTS " + s.QuoteIdent(name_));
 }
 
+Status DatabaseMigration::LockDatabase() {
+  if (run_lock_) return Status::Ok();
+  auto s = e_.options_.connector->Connect(dst_params_);
+  if (!s.ok()) return s.status().Prefixed("destination");
+  ASSIGN_OR_RETURN(auto got, (*s)->Query(sql::kTryRunLock));
+  if (got.GetBool(0, 0)) {
+    run_lock_ = std::move(*s);
+    return Status::Ok();
+  }
+  std::string who;
+  auto holder = (*s)->Query(sql::kRunLockHolder);
+  if (holder.ok() && !holder->empty()) {
+    who = " (destination backend PID " + holder->Get(0, 0);
+    if (!holder->Get(0, 1).empty()) who += ", application \"" + holder->Get(0, 1) + "\"";
+    if (!holder->Get(0, 2).empty()) who += ", client " + holder->Get(0, 2);
+    if (!holder->Get(0, 3).empty()) who += ", connected " + holder->Get(0, 3) + " UTC";
+    who += ")";
+  }
+  return Status(StatusCode::kConflict, "another pgferry run is working on this database" + who +
+                                           "; this run changed nothing in it: wait for that run to "
+                                           "finish (or stop it) and run again");
+}
+
 Status DatabaseMigration::Step() {
   RETURN_IF_ERROR(EnsureDatabase());
+  RETURN_IF_ERROR(LockDatabase());
   RETURN_IF_ERROR(LoadState());
   if (state_.count("done")) {
     SetDb([&](api::DatabaseStatus& d) {

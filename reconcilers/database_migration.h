@@ -40,6 +40,8 @@ class DatabaseMigration {
  private:
   Status Step();
   Status EnsureDatabase();
+  // Takes the destination database's run lock (engine_sql.h kTryRunLock), or says who has it.
+  Status LockDatabase();
   Status LoadState();
   Status SetState(const std::string& key, const std::string& value);
   Status RestoreSection(const std::string& section);
@@ -87,6 +89,7 @@ class DatabaseMigration {
   std::string name_;  // replication object name
   pg::ConnParams src_params_, dst_params_;
   std::unique_ptr<pg::Session> dst_;
+  std::unique_ptr<pg::Session> run_lock_;  // holds kTryRunLock while this object lives
   std::map<std::string, std::string> state_;
   // True when the destination user may not create _pgferry here: progress is then kept in
   // memory only (a rerun relies on the "table already holds rows" check instead).

@@ -233,4 +233,18 @@ SELECT '2606', c.oid::text, n.nspname::text, t.relname::text, c.conname::text, c
    AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_toast%'
 )sql";
 
+// One pgferry run at a time per destination database: a session-level advisory lock held
+// for the whole run (two runs copying at once duplicated the rows of tables loaded without
+// TRUNCATE). Advisory locks are per database; the key is "pgfr" "erry". Released when the
+// session ends, so a crashed run leaves nothing behind.
+inline constexpr const char* kTryRunLock = "SELECT pg_catalog.pg_try_advisory_lock(1885824626, 1701999225)";
+inline constexpr const char* kRunLockHolder = R"sql(
+SELECT a.pid, coalesce(a.application_name, ''), coalesce(pg_catalog.host(a.client_addr), ''),
+       coalesce(pg_catalog.to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), '')
+  FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid
+ WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 1885824626 AND l.objid = 1701999225
+   AND l.objsubid = 2
+   AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())
+)sql";
+
 }  // namespace pgferry::sql

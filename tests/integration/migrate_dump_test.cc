@@ -1,7 +1,13 @@
 // `pgferry migrate` scenarios from aiven-db-migrate's suite that apply to PostgreSQL 15, plus
 // fallbacks, filters and failures: the dump method, non-superusers, roles, exclusions.
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "tests/harness/migration_fixture.h"
 
@@ -242,6 +248,65 @@ TEST_F(MigrateTest, RowLevelSecurityThatHidesRowsFromTheSourceUserIsRefusedUntil
   status = MigrateJson(BuildManifest(o));
   EXPECT_EQ((*Db(status, "app"))["status"], "done");
   EXPECT_EQ(dst_->Scalar("app", "SELECT count(*) FROM public.\"Tenant Rows\""), "100");
+  ExpectSameData("app");
+}
+
+// Two runs of one migration at once (a retried CI job, a CLI run beside the operator, an old
+// operator leader still finishing) used to copy the small tables twice, since those are loaded
+// without TRUNCATE into tables checked empty, and both said done. One run at a time holds the
+// destination database; a second is refused at once, saying who is working, and changes nothing.
+TEST_F(MigrateTest, ASecondRunWhileTheFirstIsWorkingChangesNothingAndSaysWhoIs) {
+  StartServers();
+  src_->Exec("postgres", "CREATE DATABASE app");
+  src_->Exec("app", "CREATE TABLE public.a (id int PRIMARY KEY); CREATE TABLE public.b (v text);"
+                    "INSERT INTO public.a SELECT generate_series(1, 1000);"
+                    "INSERT INTO public.b SELECT md5(g::text) FROM generate_series(1, 1000) g");
+  auto o = Options();
+  o.extra_spec = "  databases: {include: [app]}\n  method: dump\n  roles: {migrate: false}\n";
+  const std::string manifest = BuildManifest(o);
+  // The first run waits inside pg_dump (LOCK TABLE) while a source transaction holds public.a.
+  std::thread blocker([&] {
+    src_->Exec("app", "BEGIN; LOCK TABLE public.a IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(5); COMMIT");
+  });
+  auto wait_for = [](const std::function<bool()>& ready) {
+    for (int i = 0; i < 200 && !ready(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    return ready();
+  };
+  EXPECT_TRUE(wait_for([&] {
+    return src_->Scalar("app", "SELECT count(*) FROM pg_locks WHERE relation = 'public.a'::regclass "
+                               "AND mode = 'AccessExclusiveLock' AND granted") == "1";
+  }));
+  std::string path = dir_.Write("first.yaml", manifest), out = dir_.path() + "/first.out";
+  std::string bin = PgferryBinary();
+  char* argv[] = {bin.data(), const_cast<char*>("migrate"), const_cast<char*>("-f"), path.data(), nullptr};
+  posix_spawn_file_actions_t files;
+  posix_spawn_file_actions_init(&files);
+  posix_spawn_file_actions_addopen(&files, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&files, 1, 2);
+  pid_t first;
+  ASSERT_EQ(posix_spawn(&first, bin.c_str(), &files, nullptr, argv, environ), 0);
+  posix_spawn_file_actions_destroy(&files);
+  bool locked = wait_for([&] {
+    return dst_->Scalar("postgres", "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted") == "1";
+  });
+  EXPECT_TRUE(locked) << "the first run never took the destination database";
+
+  auto status = MigrateJson(manifest, 1);
+  ASSERT_NE(Db(status, "app"), nullptr);
+  EXPECT_EQ((*Db(status, "app"))["status"], "failed");
+  std::string error = (*Db(status, "app"))["error"];
+  EXPECT_THAT(error, HasSubstr("another pgferry run is working on this database (destination backend PID "));
+  EXPECT_THAT(error, HasSubstr("application \"pgferry\", client 127.0.0.1, connected "));
+  EXPECT_THAT(error, HasSubstr("this run changed nothing in it"));
+
+  blocker.join();
+  int st = 0;
+  waitpid(first, &st, 0);
+  EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << std::ifstream(out).rdbuf();
+  ExpectSameData("app");  // 1000 rows each, not 2000
+  status = MigrateJson(manifest);  // and a run after it changes nothing either
+  EXPECT_EQ((*Db(status, "app"))["status"], "done");
+  EXPECT_EQ((*Db(status, "app"))["tablesSynced"], 2);
   ExpectSameData("app");
 }
 
