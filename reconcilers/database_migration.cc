@@ -431,8 +431,9 @@ Status DatabaseMigration::CopyTables(const std::string& snapshot) {
     SetDb([&](api::DatabaseStatus& d) {
       d.warnings.push_back("bulk-load setting refused by the destination: " + refused_settings.front());
     });
-  RETURN_IF_ERROR(shared.first_error);
+  // A stop abandons the COPYs under way (their tables roll back and are copied by the next run).
   if (e_.StopRequested()) return Status(StatusCode::kAborted, "stopped during the data copy");
+  RETURN_IF_ERROR(shared.first_error);
   if (stateless_) {
     state_.insert(shared.in_memory.begin(), shared.in_memory.end());
     return Status::Ok();
@@ -457,7 +458,7 @@ Result<int64_t> DatabaseMigration::RelayTable(pg::Session& s, pg::Session& d, co
     int64_t delta = bytes - last_bytes;
     last_bytes = bytes;
     SetDb([&](api::DatabaseStatus& db) { db.bytesCopied += delta; });
-  });
+  }, [this] { return e_.StopRequested(); });
   if (sent) *sent += last_bytes;
   if (!rows.ok()) return rows.status().Prefixed("copy " + t.Qualified());
   return rows;

@@ -88,9 +88,12 @@ class Connector {
 // into COPY FROM STDIN on `to`, with no parsing and no intermediate file. Returns rows copied.
 // Between two libpq sessions it runs in libpq's async mode (RelayCopyAsync in libpq_session.h);
 // other Session implementations get the chunk-by-chunk path through CopyOut/PutCopyData.
-// `on_progress` gets the bytes relayed so far, about every MiB and once at the end.
+// `on_progress` gets the bytes relayed so far, about every MiB and once at the end. When `stop`
+// returns true the relay is abandoned (the destination's COPY fails, its transaction must be
+// rolled back) and the result is kAborted: a stop does not wait for the end of a large table.
 Result<int64_t> RelayCopy(Session& from, const std::string& copy_out_sql, Session& to,
                           const std::string& copy_in_sql,
-                          const std::function<void(int64_t bytes)>& on_progress = {});
+                          const std::function<void(int64_t bytes)>& on_progress = {},
+                          const std::function<bool()>& stop = {});
 
 }  // namespace pgferry::pg

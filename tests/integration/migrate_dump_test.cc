@@ -1,6 +1,7 @@
 // `pgferry migrate` scenarios from aiven-db-migrate's suite that apply to PostgreSQL 15, plus
 // fallbacks, filters and failures: the dump method, non-superusers, roles, exclusions.
 #include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -36,6 +37,27 @@ class MigrateTest : public MigrationTest {
     ASSERT_NE(Db(status, "app"), nullptr);
     EXPECT_EQ((*Db(status, "app"))["status"], "done") << status.dump(2);
     ExpectSameData("app");
+  }
+
+  // Starts `pgferry migrate -f <manifest>` in the background, stdout and stderr to
+  // dir_/<name>.out; returns its pid (0 when it could not start).
+  pid_t SpawnMigrate(const std::string& manifest, const std::string& name) {
+    std::string path = dir_.Write(name + ".yaml", manifest), out = OutputOf(name);
+    std::string bin = PgferryBinary();
+    char* argv[] = {bin.data(), const_cast<char*>("migrate"), const_cast<char*>("-f"), path.data(), nullptr};
+    posix_spawn_file_actions_t files;
+    posix_spawn_file_actions_init(&files);
+    posix_spawn_file_actions_addopen(&files, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_adddup2(&files, 1, 2);
+    pid_t pid = 0;
+    if (posix_spawn(&pid, bin.c_str(), &files, nullptr, argv, environ) != 0) pid = 0;
+    posix_spawn_file_actions_destroy(&files);
+    return pid;
+  }
+  std::string OutputOf(const std::string& name) const { return dir_.path() + "/" + name + ".out"; }
+  static std::string ReadFile(const std::string& path) {
+    std::ifstream in(path);
+    return std::string(std::istreambuf_iterator<char>(in), {});
   }
 };
 
@@ -276,16 +298,8 @@ TEST_F(MigrateTest, ASecondRunWhileTheFirstIsWorkingChangesNothingAndSaysWhoIs) 
     return src_->Scalar("app", "SELECT count(*) FROM pg_locks WHERE relation = 'public.a'::regclass "
                                "AND mode = 'AccessExclusiveLock' AND granted") == "1";
   }));
-  std::string path = dir_.Write("first.yaml", manifest), out = dir_.path() + "/first.out";
-  std::string bin = PgferryBinary();
-  char* argv[] = {bin.data(), const_cast<char*>("migrate"), const_cast<char*>("-f"), path.data(), nullptr};
-  posix_spawn_file_actions_t files;
-  posix_spawn_file_actions_init(&files);
-  posix_spawn_file_actions_addopen(&files, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&files, 1, 2);
-  pid_t first;
-  ASSERT_EQ(posix_spawn(&first, bin.c_str(), &files, nullptr, argv, environ), 0);
-  posix_spawn_file_actions_destroy(&files);
+  pid_t first = SpawnMigrate(manifest, "first");
+  ASSERT_NE(first, 0);
   bool locked = wait_for([&] {
     return dst_->Scalar("postgres", "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted") == "1";
   });
@@ -302,11 +316,48 @@ TEST_F(MigrateTest, ASecondRunWhileTheFirstIsWorkingChangesNothingAndSaysWhoIs) 
   blocker.join();
   int st = 0;
   waitpid(first, &st, 0);
-  EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << std::ifstream(out).rdbuf();
+  EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << ReadFile(OutputOf("first"));
   ExpectSameData("app");  // 1000 rows each, not 2000
   status = MigrateJson(manifest);  // and a run after it changes nothing either
   EXPECT_EQ((*Db(status, "app"))["status"], "done");
   EXPECT_EQ((*Db(status, "app"))["tablesSynced"], 2);
+  ExpectSameData("app");
+}
+
+// Ctrl-C (SIGINT) or SIGTERM during a table's COPY abandons that COPY (the source's cancelled,
+// the destination's rolled back) instead of finishing the table first, which for a large
+// table kept the user (or Kubernetes, stopping the operator) waiting for minutes.
+TEST_F(MigrateTest, AStopDuringALargeTablesCopyAbandonsItAndARerunFinishes) {
+  StartServers();
+  src_->Exec("postgres", "CREATE DATABASE app");
+  src_->Exec("app", "CREATE TABLE public.big (id bigint PRIMARY KEY, pad text);"
+                    "INSERT INTO public.big SELECT g, repeat(md5(g::text), 3) FROM generate_series(1, 2000000) g;"
+                    "CREATE TABLE public.small (id int); INSERT INTO public.small VALUES (1)");
+  auto o = Options();
+  o.extra_spec = "  databases: {include: [app]}\n  method: dump\n  roles: {migrate: false}\n";
+  pid_t pid = SpawnMigrate(BuildManifest(o), "stop");
+  ASSERT_NE(pid, 0);
+  // Stop it once the destination has taken rows of the big table (its COPY is under way).
+  bool copying = false;
+  for (int i = 0; i < 1000 && !copying; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    copying = dst_->Scalar("postgres", "SELECT count(*) FROM pg_stat_progress_copy WHERE datname = 'app' "
+                                       "AND command = 'COPY FROM' AND tuples_processed > 1000") == "1";
+  }
+  kill(pid, SIGINT);
+  int st = 0;
+  waitpid(pid, &st, 0);
+  ASSERT_TRUE(copying) << "the big table's copy was never seen";
+  std::string text = ReadFile(OutputOf("stop"));
+  EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 1) << text;
+  EXPECT_THAT(text, HasSubstr("stopped during the data copy"));
+  EXPECT_THAT(text, HasSubstr("stopped; run it again to continue"));
+  // Abandoned, not finished: nothing of it committed, no COPY left running on either server.
+  EXPECT_EQ(dst_->Scalar("app", "SELECT count(*) FROM public.big"), "0");
+  EXPECT_EQ(src_->Scalar("postgres", "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'COPY%' "
+                                     "AND state = 'active' AND pid <> pg_backend_pid()"), "0");
+  auto status = MigrateJson(BuildManifest(o));
+  EXPECT_EQ((*Db(status, "app"))["status"], "done");
   ExpectSameData("app");
 }
 
