@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -380,6 +381,10 @@ Status DatabaseMigration::CopyTables(const std::string& snapshot) {
     RETURN_IF_ERROR(load_through(next, s, d));
     return out;
   };
+  // A stop cancels what the workers' sessions are running (an index build on a large table
+  // takes minutes); RelayCopy abandons a COPY by itself.
+  std::mutex live_mu;
+  std::vector<pg::Session*> live;
   auto worker = [&]() {
     auto src = e_.options_.connector->Connect(src_params_);
     auto dst = e_.options_.connector->Connect(dst_params_);
@@ -387,6 +392,10 @@ Status DatabaseMigration::CopyTables(const std::string& snapshot) {
     if (st.ok()) {
       pg::Session& s = **src;
       pg::Session& d = **dst;
+      {
+        std::lock_guard<std::mutex> l(live_mu);
+        live.insert(live.end(), {&s, &d});
+      }
       for (const char* stmt : sql::kNoTimeoutSettings) (void)s.Query(stmt);
       // A table whose row-level security applies to this user fails its COPY ("query would be
       // affected by row-level security policy") instead of copying only the visible rows. The
@@ -415,16 +424,32 @@ Status DatabaseMigration::CopyTables(const std::string& snapshot) {
           existing[i] = ExistingIndexes();
         }
       }
+      std::lock_guard<std::mutex> l(live_mu);
+      live.erase(std::remove_if(live.begin(), live.end(),
+                                [&](pg::Session* x) { return x == &s || x == &d; }),
+                 live.end());
     }
     if (!st.ok()) {
       std::lock_guard<std::mutex> l(shared.mu);
       if (shared.first_error.ok()) shared.first_error = st;
     }
   };
+  std::atomic<bool> workers_done{false};
+  std::thread watcher([&] {
+    while (!workers_done) {
+      if (e_.StopRequested()) {  // again every round: a worker may start another statement
+        std::lock_guard<std::mutex> l(live_mu);
+        for (pg::Session* x : live) x->Cancel();
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  });
   std::vector<std::thread> threads;
   for (size_t i = 1; i < jobs; ++i) threads.emplace_back(worker);
   worker();
   for (auto& t : threads) t.join();
+  workers_done = true;
+  watcher.join();
   analyze_after_post_data_.insert(analyze_after_post_data_.end(), shared.analyze_later.begin(),
                                   shared.analyze_later.end());
   if (!refused_settings.empty())

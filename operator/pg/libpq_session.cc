@@ -46,6 +46,13 @@ class LibpqSession : public Session {
  public:
   LibpqSession(ConnPtr conn, ConnParams params) : conn_(std::move(conn)), params_(std::move(params)) {
     PQsetNoticeProcessor(conn_.get(), IgnoreNotice, nullptr);
+    // Made now, on the session's own thread: PQcancel on it is safe from any thread later.
+    cancel_.reset(PQgetCancel(conn_.get()));
+  }
+
+  void Cancel() override {
+    char errbuf[256];
+    if (cancel_) (void)PQcancel(cancel_.get(), errbuf, sizeof errbuf);
   }
 
   Result<QueryResult> Query(const std::string& sql,
@@ -185,6 +192,10 @@ class LibpqSession : public Session {
   }
 
   ConnPtr conn_;
+  struct CancelDeleter {
+    void operator()(PGcancel* c) const { PQfreeCancel(c); }
+  };
+  std::unique_ptr<PGcancel, CancelDeleter> cancel_;
   ConnParams params_;
 };
 

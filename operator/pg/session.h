@@ -70,6 +70,10 @@ class Session {
   virtual Status PutCopyData(std::string_view chunk) = 0;
   virtual Result<int64_t> EndCopyIn(const std::optional<std::string>& abort_reason = {}) = 0;
 
+  // Asks the server to cancel the statement this session is running, if any. The one method
+  // that may be called from another thread while the session is in use (a stop watcher).
+  virtual void Cancel() {}
+
   // server_version_num, e.g. 150018.
   virtual int ServerVersion() const = 0;
   // The parameters the session was opened with (password inside; print only Describe()).

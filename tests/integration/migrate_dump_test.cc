@@ -361,6 +361,41 @@ TEST_F(MigrateTest, AStopDuringALargeTablesCopyAbandonsItAndARerunFinishes) {
   ExpectSameData("app");
 }
 
+// The same for an index build under way: the stop cancels it (rolled back with the rest of
+// that table's index transaction); the table's rows, committed before, stay; a rerun builds it.
+TEST_F(MigrateTest, AStopDuringAnIndexBuildCancelsItAndARerunBuildsIt) {
+  StartServers();
+  src_->Exec("postgres", "CREATE DATABASE app");
+  src_->Exec("app", "CREATE TABLE public.t (id bigint PRIMARY KEY, pad text);"
+                    "INSERT INTO public.t SELECT g, md5(g::text) FROM generate_series(1, 600000) g;"
+                    "CREATE INDEX slow ON public.t ((md5(md5(md5(pad) || pad) || pad)), (md5(pad || 'x')))");
+  auto o = Options();
+  o.extra_spec = "  databases: {include: [app]}\n  method: dump\n  roles: {migrate: false}\n";
+  pid_t pid = SpawnMigrate(BuildManifest(o), "stop");
+  ASSERT_NE(pid, 0);
+  bool building = false;
+  for (int i = 0; i < 1000 && !building; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    building = dst_->Scalar("postgres", "SELECT count(*) FROM pg_stat_progress_create_index "
+                                        "WHERE datname = 'app'") != "0";
+  }
+  kill(pid, SIGINT);
+  int st = 0;
+  waitpid(pid, &st, 0);
+  ASSERT_TRUE(building) << "no index build was seen";
+  std::string text = ReadFile(OutputOf("stop"));
+  EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 1) << text;
+  EXPECT_THAT(text, HasSubstr("stopped during the data copy"));
+  EXPECT_EQ(dst_->Scalar("app", "SELECT count(*) FROM public.t"), "600000");
+  EXPECT_EQ(dst_->Scalar("app", "SELECT count(*) FROM pg_indexes WHERE tablename = 't'"), "0");
+  EXPECT_EQ(dst_->Scalar("postgres", "SELECT count(*) FROM pg_stat_progress_create_index"), "0");
+  auto status = MigrateJson(BuildManifest(o));
+  EXPECT_EQ((*Db(status, "app"))["status"], "done");
+  EXPECT_EQ(dst_->Scalar("app", "SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes "
+                                "WHERE tablename = 't'"), "slow,t_pkey");
+  ExpectSameData("app");
+}
+
 TEST_F(MigrateTest, OneDatabaseRejectedByPgHbaFailsWhileOthersFinish) {
   StartServers({.hba = {"host db1 all 127.0.0.1/32 reject"}});
   CreateDatabases({"db1", "db2"});
