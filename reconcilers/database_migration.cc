@@ -138,6 +138,12 @@ void DatabaseMigration::SetUp() {
   });
   Status st = Step();
   if (!st.ok()) Fail(st, "");
+  // Done or failed: nothing more happens here in this run, so give back its connections (the
+  // lock among them) instead of holding two per database until every database is through.
+  if (!replicating()) {
+    run_lock_.reset();
+    dst_.reset();
+  }
 }
 
 Status DatabaseMigration::EnsureDatabase() {
@@ -757,6 +763,8 @@ Status DatabaseMigration::LockDatabase() {
   if (run_lock_) return Status::Ok();
   auto s = e_.options_.connector->Connect(dst_params_);
   if (!s.ok()) return s.status().Prefixed("destination");
+  // It sits idle for the whole run: no idle-session timeout (PostgreSQL 14+) may end it.
+  (void)(*s)->Query("SELECT pg_catalog.set_config('idle_session_timeout', '0', false)");
   ASSIGN_OR_RETURN(auto got, (*s)->Query(sql::kTryRunLock));
   if (got.GetBool(0, 0)) {
     run_lock_ = std::move(*s);

@@ -89,7 +89,9 @@ class DatabaseMigration {
   std::string name_;  // replication object name
   pg::ConnParams src_params_, dst_params_;
   std::unique_ptr<pg::Session> dst_;
-  std::unique_ptr<pg::Session> run_lock_;  // holds kTryRunLock while this object lives
+  // Holds kTryRunLock from the start of SetUp while this object works on the database: until
+  // SetUp ends for a database done or failed, until the end of the run for a replicating one.
+  std::unique_ptr<pg::Session> run_lock_;
   std::map<std::string, std::string> state_;
   // True when the destination user may not create _pgferry here: progress is then kept in
   // memory only (a rerun relies on the "table already holds rows" check instead).

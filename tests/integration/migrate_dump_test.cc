@@ -324,6 +324,41 @@ TEST_F(MigrateTest, ASecondRunWhileTheFirstIsWorkingChangesNothingAndSaysWhoIs) 
   ExpectSameData("app");
 }
 
+// A database that is done gives its destination connections (and its run lock) back at once,
+// not when the whole run ends: a run over hundreds of databases would otherwise hold two
+// connections per database.
+TEST_F(MigrateTest, ADoneDatabaseHoldsNoConnectionWhileTheNextIsWorkedOn) {
+  StartServers();
+  CreateDatabases({"app1", "app2"});
+  auto o = Options();
+  o.extra_spec = "  databases: {include: [app1, app2]}\n  method: dump\n  roles: {migrate: false}\n";
+  // app2's pre-data pg_dump waits while a source transaction holds its table.
+  std::thread blocker([&] {
+    src_->Exec("app2", "BEGIN; LOCK TABLE public.t IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(4); COMMIT");
+  });
+  for (int i = 0; i < 200 && src_->Scalar("app2", "SELECT count(*) FROM pg_locks WHERE mode = "
+                                                  "'AccessExclusiveLock' AND relation = 'public.t'::regclass") != "1"; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  pid_t pid = SpawnMigrate(BuildManifest(o), "run");
+  ASSERT_NE(pid, 0);
+  bool at_app2 = false;
+  for (int i = 0; i < 400 && !at_app2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    at_app2 = dst_->Scalar("postgres", "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database "
+                                       "WHERE l.locktype = 'advisory' AND d.datname = 'app2'") == "1";
+  }
+  EXPECT_TRUE(at_app2);
+  EXPECT_EQ(dst_->Scalar("app1", "SELECT count(*) FROM public.t"), "10");  // app1 is done
+  EXPECT_EQ(dst_->Scalar("postgres", "SELECT count(*) FROM pg_stat_activity WHERE datname = 'app1' "
+                                     "AND application_name = 'pgferry'"), "0");
+  blocker.join();
+  int st = 0;
+  waitpid(pid, &st, 0);
+  EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << ReadFile(OutputOf("run"));
+  ExpectSameData("app1");
+  ExpectSameData("app2");
+}
+
 // Ctrl-C (SIGINT) or SIGTERM during a table's COPY abandons that COPY (the source's cancelled,
 // the destination's rolled back) instead of finishing the table first, which for a large
 // table kept the user (or Kubernetes, stopping the operator) waiting for minutes.
