@@ -387,8 +387,8 @@ Status DatabaseMigration::CopyTables(const std::string& snapshot) {
     RETURN_IF_ERROR(load_through(next, s, d));
     return out;
   };
-  // A stop cancels what the workers' sessions are running (an index build on a large table
-  // takes minutes); RelayCopy abandons a COPY by itself.
+  // A stop cancels what the workers' sessions are running: a COPY (the source's and the
+  // destination's, which rolls back) or an index build, either of which can take minutes.
   std::mutex live_mu;
   std::vector<pg::Session*> live;
   auto worker = [&]() {
@@ -489,7 +489,7 @@ Result<int64_t> DatabaseMigration::RelayTable(pg::Session& s, pg::Session& d, co
     int64_t delta = bytes - last_bytes;
     last_bytes = bytes;
     SetDb([&](api::DatabaseStatus& db) { db.bytesCopied += delta; });
-  }, [this] { return e_.StopRequested(); });
+  });
   if (sent) *sent += last_bytes;
   if (!rows.ok()) return rows.status().Prefixed("copy " + t.Qualified());
   return rows;
@@ -584,6 +584,7 @@ Status DatabaseMigration::CopyBatch(pg::Session& s, pg::Session& d, const std::v
   if (!st.ok()) {
     (void)d.Exec("ROLLBACK");
     SetDb([&](api::DatabaseStatus& db) { db.bytesCopied -= sent; });  // sent again below
+    if (e_.StopRequested()) return st;  // cancelled: no retry table by table
     for (const auto& item : items) RETURN_IF_ERROR(CopyTable(s, d, item, shared));
     return Status::Ok();
   }

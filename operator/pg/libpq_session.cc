@@ -146,8 +146,7 @@ class LibpqSession : public Session {
 
   Result<int64_t> RelayTo(const std::string& copy_out_sql, LibpqSession& to,
                           const std::string& copy_in_sql,
-                          const std::function<void(int64_t)>& on_progress,
-                          const std::function<bool()>& stop);
+                          const std::function<void(int64_t)>& on_progress);
 
  private:
   Status ConnectionLost() {
@@ -206,8 +205,7 @@ constexpr size_t kBatch = 64 * 1024;
 
 Result<int64_t> LibpqSession::RelayTo(const std::string& copy_out_sql, LibpqSession& to,
                                       const std::string& copy_in_sql,
-                                      const std::function<void(int64_t)>& on_progress,
-                                      const std::function<bool()>& stop) {
+                                      const std::function<void(int64_t)>& on_progress) {
   PGconn* src = conn_.get();
   PGconn* dst = to.conn_.get();
   {
@@ -256,13 +254,7 @@ Result<int64_t> LibpqSession::RelayTo(const std::string& copy_out_sql, LibpqSess
   int64_t bytes = 0, unflushed = 0, last_progress = 0;
   Status failure;
   bool dst_failed = false;
-  bool stopped = false;
   while (failure.ok()) {
-    if (stop && stop()) {  // checked at least every kStopPollMs, also while both sides wait
-      failure = Status(StatusCode::kAborted, "stopped");
-      stopped = true;
-      break;
-    }
     // Move rows until one side would block.
     for (bool moved = true; moved && failure.ok();) {
       moved = false;
@@ -321,7 +313,7 @@ Result<int64_t> LibpqSession::RelayTo(const std::string& copy_out_sql, LibpqSess
     // the next put instead of after the whole table.
     pollfd fds[2] = {{PQsocket(src), static_cast<short>(want_src ? POLLIN : 0), 0},
                      {PQsocket(dst), static_cast<short>(POLLIN | (want_dst_write ? POLLOUT : 0)), 0}};
-    if (poll(fds, 2, stop ? kStopPollMs : -1) < 0) {
+    if (poll(fds, 2, -1) < 0) {
       if (errno == EINTR) continue;
       failure = Unavailable("poll failed during COPY");
       break;
@@ -336,10 +328,6 @@ Result<int64_t> LibpqSession::RelayTo(const std::string& copy_out_sql, LibpqSess
   if (!failure.ok()) {
     if (dst_failed) {
       abandon_source();
-    } else if (stopped) {  // cancel the source's COPY, abort the destination's (rolled back)
-      abandon_source();
-      (void)to.EndCopyIn(std::string("stopped by pgferry"));
-      to.DrainResults();
     } else {
       ResultPtr res(PQgetResult(src));
       if (res) {
@@ -366,12 +354,11 @@ Result<int64_t> LibpqSession::RelayTo(const std::string& copy_out_sql, LibpqSess
 
 std::optional<Result<int64_t>> RelayCopyAsync(Session& from, const std::string& copy_out_sql,
                                               Session& to, const std::string& copy_in_sql,
-                                              const std::function<void(int64_t)>& on_progress,
-                                              const std::function<bool()>& stop) {
+                                              const std::function<void(int64_t)>& on_progress) {
   auto* a = dynamic_cast<LibpqSession*>(&from);
   auto* b = dynamic_cast<LibpqSession*>(&to);
   if (!a || !b || a == b) return std::nullopt;
-  return a->RelayTo(copy_out_sql, *b, copy_in_sql, on_progress, stop);
+  return a->RelayTo(copy_out_sql, *b, copy_in_sql, on_progress);
 }
 
 Result<std::unique_ptr<Session>> LibpqConnector::Connect(const ConnParams& params) {

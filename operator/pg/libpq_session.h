@@ -29,13 +29,9 @@ int LibpqVersion();
 // messages of up to 64 KiB; at most about 1 MiB more than that (plus one row) waits in the
 // destination's output buffer, past which the source is not read until it drains. A
 // destination error mid-COPY cancels the source's COPY. std::nullopt when either session is not a
-// libpq session (RelayCopy then uses the generic chunk-by-chunk path). When `stop` returns true
-// (asked at least every kStopPollMs) both COPYs are abandoned: the source's cancelled, the
-// destination's ended with an error, so its transaction rolls back; the result is kAborted.
-inline constexpr int kStopPollMs = 200;
+// libpq session (RelayCopy then uses the generic chunk-by-chunk path).
 std::optional<Result<int64_t>> RelayCopyAsync(Session& from, const std::string& copy_out_sql,
                                               Session& to, const std::string& copy_in_sql,
-                                              const std::function<void(int64_t)>& on_progress,
-                                              const std::function<bool()>& stop = {});
+                                              const std::function<void(int64_t)>& on_progress);
 
 }  // namespace pgferry::pg

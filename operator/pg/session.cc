@@ -24,13 +24,11 @@ bool QueryResult::GetBool(size_t row, size_t col) const {
 
 Result<int64_t> RelayCopy(Session& from, const std::string& copy_out_sql, Session& to,
                           const std::string& copy_in_sql,
-                          const std::function<void(int64_t)>& on_progress,
-                          const std::function<bool()>& stop) {
-  if (auto fast = RelayCopyAsync(from, copy_out_sql, to, copy_in_sql, on_progress, stop)) return *fast;
+                          const std::function<void(int64_t)>& on_progress) {
+  if (auto fast = RelayCopyAsync(from, copy_out_sql, to, copy_in_sql, on_progress)) return *fast;
   RETURN_IF_ERROR(to.BeginCopyIn(copy_in_sql));
   int64_t bytes = 0;
   Status out = from.CopyOut(copy_out_sql, [&](std::string_view chunk) {
-    if (stop && stop()) return Status(StatusCode::kAborted, "stopped");
     bytes += static_cast<int64_t>(chunk.size());
     if (on_progress && (bytes & 0xFFFFF) < static_cast<int64_t>(chunk.size())) on_progress(bytes);
     return to.PutCopyData(chunk);

@@ -92,12 +92,10 @@ class Connector {
 // into COPY FROM STDIN on `to`, with no parsing and no intermediate file. Returns rows copied.
 // Between two libpq sessions it runs in libpq's async mode (RelayCopyAsync in libpq_session.h);
 // other Session implementations get the chunk-by-chunk path through CopyOut/PutCopyData.
-// `on_progress` gets the bytes relayed so far, about every MiB and once at the end. When `stop`
-// returns true the relay is abandoned (the destination's COPY fails, its transaction must be
-// rolled back) and the result is kAborted: a stop does not wait for the end of a large table.
+// `on_progress` gets the bytes relayed so far, about every MiB and once at the end. To stop a
+// relay early, Cancel() either session from another thread: the relay ends with the error.
 Result<int64_t> RelayCopy(Session& from, const std::string& copy_out_sql, Session& to,
                           const std::string& copy_in_sql,
-                          const std::function<void(int64_t bytes)>& on_progress = {},
-                          const std::function<bool()>& stop = {});
+                          const std::function<void(int64_t bytes)>& on_progress = {});
 
 }  // namespace pgferry::pg
