@@ -1,6 +1,7 @@
 #include "reconcilers/preflight.h"
 
 #include <algorithm>
+#include <functional>
 #include <set>
 
 #include "reconcilers/selection.h"
@@ -19,6 +20,20 @@ std::string ListSome(const std::vector<std::string>& names, size_t max = 5) {
   std::string out = Join(head, ", ");
   if (names.size() > max) out += " and " + std::to_string(names.size() - max) + " more";
   return out;
+}
+
+// The qualified names of the tables for which `pick` is true.
+std::vector<std::string> QualifiedWhere(const std::vector<TableInfo>& tables,
+                                        const std::function<bool(const TableInfo&)>& pick) {
+  std::vector<std::string> out;
+  for (const auto& t : tables)
+    if (pick(t)) out.push_back(t.Qualified());
+  return out;
+}
+
+// A database may fail for several reasons at once: all are said.
+void AddError(DatabasePlan& plan, const std::string& why) {
+  plan.error = plan.error ? *plan.error + "; " + why : why;
 }
 
 bool Excluded(const api::MigrationSpec& spec, const std::string& ext) {
@@ -101,9 +116,9 @@ std::vector<std::string> ReplicationBlockers(const PreflightInput& in, const Dat
     why.push_back("source user \"" + src.user + "\" has neither REPLICATION nor superuser, "
                   "needed for the replication slot (also with aiven_extras)");
   if (!src.is_superuser && !extras) {
-    std::vector<std::string> not_owned;
-    for (const auto& t : tables)
-      if (!t.owned_by_user && !t.unlogged) not_owned.push_back(t.Qualified());
+    // Unlogged tables are never published (no WAL), so ownership of them does not matter.
+    std::vector<std::string> not_owned =
+        QualifiedWhere(tables, [](const TableInfo& t) { return !t.owned_by_user && !t.unlogged; });
     if (db.source && !db.source->can_create)
       why.push_back("source user \"" + src.user + "\" lacks CREATE on the database, needed to "
                     "create a publication");
@@ -125,9 +140,8 @@ std::vector<std::string> ReplicationBlockers(const PreflightInput& in, const Dat
     why.push_back("destination user \"" + dst.user + "\" cannot create subscriptions (needs "
                   "superuser" + std::string(dst.version_num >= 160000 ? " or pg_create_subscription" : "") +
                   ", or aiven_extras)");
-  std::vector<std::string> keyless;
-  for (const auto& t : tables)
-    if (!t.has_replica_identity && !t.unlogged) keyless.push_back(t.Qualified());
+  std::vector<std::string> keyless =
+      QualifiedWhere(tables, [](const TableInfo& t) { return !t.has_replica_identity && !t.unlogged; });
   if (!keyless.empty())
     why.push_back("tables without primary key or replica identity: " + ListSome(keyless) +
                   " (UPDATE and DELETE on them would fail on the source once published)");
@@ -196,9 +210,7 @@ PreflightReport RunPreflight(const PreflightInput& in) {
       if (blockers.empty()) {
         plan.method = api::kMethodReplication;
         ++replication_index;
-        std::vector<std::string> unlogged;
-        for (const auto& t : plan.tables)
-          if (t.unlogged) unlogged.push_back(t.Qualified());
+        auto unlogged = QualifiedWhere(plan.tables, [](const TableInfo& t) { return t.unlogged; });
         if (!unlogged.empty())
           plan.warnings.push_back("unlogged tables " + ListSome(unlogged) + " write no WAL, so "
                                   "replication cannot carry their changes: they are copied at the "
@@ -213,30 +225,21 @@ PreflightReport RunPreflight(const PreflightInput& in) {
     }
     // pg_dump locks every table whose definition it dumps (LOCK TABLE ... IN ACCESS SHARE MODE
     // needs SELECT), excluded ones and schema_only too; the copy then reads the selected ones.
-    std::vector<std::string> unreadable;
-    for (const auto& t : db.source->tables)
-      if (!t.readable) unreadable.push_back(t.Qualified());
-    if (!unreadable.empty()) {
-      std::string why = "source user \"" + src.user + "\" has no SELECT on " + ListSome(unreadable) +
-                        ", which pg_dump needs to lock each table for its definition (also for "
-                        "excluded tables): GRANT SELECT on them, or the pg_read_all_data role";
-      plan.error = plan.error ? *plan.error + "; " + why : why;
-    }
+    auto unreadable = QualifiedWhere(db.source->tables, [](const TableInfo& t) { return !t.readable; });
+    if (!unreadable.empty())
+      AddError(plan, "source user \"" + src.user + "\" has no SELECT on " + ListSome(unreadable) +
+                         ", which pg_dump needs to lock each table for its definition (also for "
+                         "excluded tables): GRANT SELECT on them, or the pg_read_all_data role");
     // Every data-copying method reads the tables with COPY as the source user; where row-level
     // security applies to that user the copy would hold only the rows its policies show (none
     // when RLS is on without a policy) and look complete. pg_dump refuses such a dump too.
-    if (plan.method != api::kMethodSchemaOnly) {
-      std::vector<std::string> filtered;
-      for (const auto& t : plan.tables)
-        if (t.row_security_applies) filtered.push_back(t.Qualified());  // a root: its policies
-      if (!filtered.empty()) {
-        std::string why = "row-level security applies to source user \"" + src.user + "\" on " +
-                          ListSome(filtered) + ": its copy would hold only the rows the policies "
-                          "show it; grant it BYPASSRLS (ALTER ROLE ... BYPASSRLS) or migrate as a "
-                          "superuser";
-        plan.error = plan.error ? *plan.error + "; " + why : why;
-      }
-    }
+    // (A partitioned root is copied through the root, so its own policies are the ones.)
+    auto filtered = QualifiedWhere(plan.tables, [](const TableInfo& t) { return t.row_security_applies; });
+    if (plan.method != api::kMethodSchemaOnly && !filtered.empty())
+      AddError(plan, "row-level security applies to source user \"" + src.user + "\" on " +
+                         ListSome(filtered) + ": its copy would hold only the rows the policies "
+                         "show it; grant it BYPASSRLS (ALTER ROLE ... BYPASSRLS) or migrate as a "
+                         "superuser");
     report.databases.push_back(std::move(plan));
   }
   if (need_createdb && !dst.can_create_db)
