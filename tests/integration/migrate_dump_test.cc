@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <thread>
 
 #include "tests/harness/migration_fixture.h"
@@ -55,6 +56,46 @@ class MigrateTest : public MigrationTest {
     return pid;
   }
   std::string OutputOf(const std::string& name) const { return dir_.path() + "/" + name + ".out"; }
+  // Waits (polling every 10 ms, up to 10 s) until `ready`; its last answer.
+  static bool WaitUntil(const std::function<bool()>& ready) {
+    for (int i = 0; i < 1000; ++i) {
+      if (ready()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return ready();
+  }
+  // The exit code of a child, -1 when a signal ended it.
+  static int ExitCodeOf(pid_t pid) {
+    int st = 0;
+    waitpid(pid, &st, 0);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  }
+  // A source transaction holding `table` of `db` in ACCESS EXCLUSIVE mode for `seconds`, so that
+  // a run's pg_dump (LOCK TABLE) waits; returns once the lock is held. Join the thread.
+  std::thread HoldSourceTable(const std::string& db, const std::string& table, int seconds) {
+    std::thread holder([this, db, table, seconds] {
+      src_->Exec(db, "BEGIN; LOCK TABLE " + table + " IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(" +
+                         std::to_string(seconds) + "); COMMIT");
+    });
+    EXPECT_TRUE(WaitUntil([&] {
+      return src_->Scalar(db, "SELECT count(*) FROM pg_locks WHERE relation = '" + table +
+                                  "'::regclass AND mode = 'AccessExclusiveLock' AND granted") == "1";
+    }));
+    return holder;
+  }
+  // Ctrl-C for the migrate run `name` once `ready` holds; its output. A stopped run exits 1,
+  // saying so.
+  std::string StopWhen(pid_t pid, const std::string& name, const std::function<bool()>& ready) {
+    bool seen = WaitUntil(ready);
+    kill(pid, SIGINT);
+    int code = ExitCodeOf(pid);
+    std::string text = ReadFile(OutputOf(name));
+    EXPECT_TRUE(seen) << "the moment to stop at never came";
+    EXPECT_EQ(code, 1) << text;
+    EXPECT_THAT(text, HasSubstr("stopped during the data copy"));
+    EXPECT_THAT(text, HasSubstr("stopped; run it again to continue"));
+    return text;
+  }
   static std::string ReadFile(const std::string& path) {
     std::ifstream in(path);
     return std::string(std::istreambuf_iterator<char>(in), {});
@@ -287,20 +328,10 @@ TEST_F(MigrateTest, ASecondRunWhileTheFirstIsWorkingChangesNothingAndSaysWhoIs) 
   o.extra_spec = "  databases: {include: [app]}\n  method: dump\n  roles: {migrate: false}\n";
   const std::string manifest = BuildManifest(o);
   // The first run waits inside pg_dump (LOCK TABLE) while a source transaction holds public.a.
-  std::thread blocker([&] {
-    src_->Exec("app", "BEGIN; LOCK TABLE public.a IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(5); COMMIT");
-  });
-  auto wait_for = [](const std::function<bool()>& ready) {
-    for (int i = 0; i < 200 && !ready(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(25));
-    return ready();
-  };
-  EXPECT_TRUE(wait_for([&] {
-    return src_->Scalar("app", "SELECT count(*) FROM pg_locks WHERE relation = 'public.a'::regclass "
-                               "AND mode = 'AccessExclusiveLock' AND granted") == "1";
-  }));
+  std::thread blocker = HoldSourceTable("app", "public.a", 5);
   pid_t first = SpawnMigrate(manifest, "first");
   ASSERT_NE(first, 0);
-  bool locked = wait_for([&] {
+  bool locked = WaitUntil([&] {
     return dst_->Scalar("postgres", "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted") == "1";
   });
   EXPECT_TRUE(locked) << "the first run never took the destination database";
@@ -314,9 +345,7 @@ TEST_F(MigrateTest, ASecondRunWhileTheFirstIsWorkingChangesNothingAndSaysWhoIs) 
   EXPECT_THAT(error, HasSubstr("this run changed nothing in it"));
 
   blocker.join();
-  int st = 0;
-  waitpid(first, &st, 0);
-  EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << ReadFile(OutputOf("first"));
+  EXPECT_EQ(ExitCodeOf(first), 0) << ReadFile(OutputOf("first"));
   ExpectSameData("app");  // 1000 rows each, not 2000
   status = MigrateJson(manifest);  // and a run after it changes nothing either
   EXPECT_EQ((*Db(status, "app"))["status"], "done");
@@ -333,28 +362,18 @@ TEST_F(MigrateTest, ADoneDatabaseHoldsNoConnectionWhileTheNextIsWorkedOn) {
   auto o = Options();
   o.extra_spec = "  databases: {include: [app1, app2]}\n  method: dump\n  roles: {migrate: false}\n";
   // app2's pre-data pg_dump waits while a source transaction holds its table.
-  std::thread blocker([&] {
-    src_->Exec("app2", "BEGIN; LOCK TABLE public.t IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(4); COMMIT");
-  });
-  for (int i = 0; i < 200 && src_->Scalar("app2", "SELECT count(*) FROM pg_locks WHERE mode = "
-                                                  "'AccessExclusiveLock' AND relation = 'public.t'::regclass") != "1"; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  std::thread blocker = HoldSourceTable("app2", "public.t", 4);
   pid_t pid = SpawnMigrate(BuildManifest(o), "run");
   ASSERT_NE(pid, 0);
-  bool at_app2 = false;
-  for (int i = 0; i < 400 && !at_app2; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    at_app2 = dst_->Scalar("postgres", "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database "
-                                       "WHERE l.locktype = 'advisory' AND d.datname = 'app2'") == "1";
-  }
-  EXPECT_TRUE(at_app2);
+  EXPECT_TRUE(WaitUntil([&] {  // the run has moved on to app2
+    return dst_->Scalar("postgres", "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database "
+                                    "WHERE l.locktype = 'advisory' AND d.datname = 'app2'") == "1";
+  }));
   EXPECT_EQ(dst_->Scalar("app1", "SELECT count(*) FROM public.t"), "10");  // app1 is done
   EXPECT_EQ(dst_->Scalar("postgres", "SELECT count(*) FROM pg_stat_activity WHERE datname = 'app1' "
                                      "AND application_name = 'pgferry'"), "0");
   blocker.join();
-  int st = 0;
-  waitpid(pid, &st, 0);
-  EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << ReadFile(OutputOf("run"));
+  EXPECT_EQ(ExitCodeOf(pid), 0) << ReadFile(OutputOf("run"));
   ExpectSameData("app1");
   ExpectSameData("app2");
 }
@@ -373,20 +392,10 @@ TEST_F(MigrateTest, AStopDuringALargeTablesCopyAbandonsItAndARerunFinishes) {
   pid_t pid = SpawnMigrate(BuildManifest(o), "stop");
   ASSERT_NE(pid, 0);
   // Stop it once the destination has taken rows of the big table (its COPY is under way).
-  bool copying = false;
-  for (int i = 0; i < 1000 && !copying; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    copying = dst_->Scalar("postgres", "SELECT count(*) FROM pg_stat_progress_copy WHERE datname = 'app' "
-                                       "AND command = 'COPY FROM' AND tuples_processed > 1000") == "1";
-  }
-  kill(pid, SIGINT);
-  int st = 0;
-  waitpid(pid, &st, 0);
-  ASSERT_TRUE(copying) << "the big table's copy was never seen";
-  std::string text = ReadFile(OutputOf("stop"));
-  EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 1) << text;
-  EXPECT_THAT(text, HasSubstr("stopped during the data copy"));
-  EXPECT_THAT(text, HasSubstr("stopped; run it again to continue"));
+  StopWhen(pid, "stop", [&] {
+    return dst_->Scalar("postgres", "SELECT count(*) FROM pg_stat_progress_copy WHERE datname = 'app' "
+                                    "AND command = 'COPY FROM' AND tuples_processed > 1000") == "1";
+  });
   // Abandoned, not finished: nothing of it committed, no COPY left running on either server.
   EXPECT_EQ(dst_->Scalar("app", "SELECT count(*) FROM public.big"), "0");
   EXPECT_EQ(src_->Scalar("postgres", "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'COPY%' "
@@ -408,19 +417,9 @@ TEST_F(MigrateTest, AStopDuringAnIndexBuildCancelsItAndARerunBuildsIt) {
   o.extra_spec = "  databases: {include: [app]}\n  method: dump\n  roles: {migrate: false}\n";
   pid_t pid = SpawnMigrate(BuildManifest(o), "stop");
   ASSERT_NE(pid, 0);
-  bool building = false;
-  for (int i = 0; i < 1000 && !building; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    building = dst_->Scalar("postgres", "SELECT count(*) FROM pg_stat_progress_create_index "
-                                        "WHERE datname = 'app'") != "0";
-  }
-  kill(pid, SIGINT);
-  int st = 0;
-  waitpid(pid, &st, 0);
-  ASSERT_TRUE(building) << "no index build was seen";
-  std::string text = ReadFile(OutputOf("stop"));
-  EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 1) << text;
-  EXPECT_THAT(text, HasSubstr("stopped during the data copy"));
+  StopWhen(pid, "stop", [&] {  // an index build under way on the destination
+    return dst_->Scalar("postgres", "SELECT count(*) FROM pg_stat_progress_create_index WHERE datname = 'app'") != "0";
+  });
   EXPECT_EQ(dst_->Scalar("app", "SELECT count(*) FROM public.t"), "600000");
   EXPECT_EQ(dst_->Scalar("app", "SELECT count(*) FROM pg_indexes WHERE tablename = 't'"), "0");
   EXPECT_EQ(dst_->Scalar("postgres", "SELECT count(*) FROM pg_stat_progress_create_index"), "0");
