@@ -20,6 +20,15 @@ std::string TableKey(const TableInfo& t) { return "table:" + t.schema + "." + t.
 
 bool StartsWith(const std::string& s, const std::string& p) { return s.rfind(p, 0) == 0; }
 
+// Opens the read-only transaction a table copy reads the source in, under `snapshot` when one
+// is given. row_security off: a table whose row-level security applies to this user fails its
+// COPY ("query would be affected by row-level security policy") instead of yielding only the
+// visible rows; the pre-checks refuse such tables already, this covers a policy added since.
+Status BeginSourceRead(pg::Session& s, const std::string& snapshot) {
+  RETURN_IF_ERROR(s.Exec("SET row_security = off; BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"));
+  return snapshot.empty() ? Status::Ok() : s.Exec("SET TRANSACTION SNAPSHOT " + s.QuoteLiteral(snapshot));
+}
+
 // Runs of whitespace (the indented lines pg_dump writes its statements in) as one space.
 std::string CollapseSpaces(const std::string& in) {
   std::string out;
@@ -403,12 +412,7 @@ Status DatabaseMigration::CopyTables(const std::string& snapshot) {
         live.insert(live.end(), {&s, &d});
       }
       for (const char* stmt : sql::kNoTimeoutSettings) (void)s.Query(stmt);
-      // A table whose row-level security applies to this user fails its COPY ("query would be
-      // affected by row-level security policy") instead of copying only the visible rows. The
-      // pre-checks refuse such tables already; this covers a policy added since.
-      st = s.Exec("SET row_security = off");
-      if (st.ok()) st = s.Exec("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
-      if (st.ok()) st = s.Exec("SET TRANSACTION SNAPSHOT " + s.QuoteLiteral(snapshot));
+      st = BeginSourceRead(s, snapshot);
       auto refused = ApplyBulkLoadSettings(d, maintenance_workers);
       if (!refused.empty()) {
         std::lock_guard<std::mutex> l(shared.mu);
@@ -623,8 +627,7 @@ Status DatabaseMigration::CopyUnloggedTables(pg::Session& src) {
   for (const auto& t : plan_.tables)
     if (t.unlogged && t.kind == 'r') tables.push_back(&t);
   if (tables.empty()) return Status::Ok();
-  RETURN_IF_ERROR(src.Exec("SET row_security = off"));
-  RETURN_IF_ERROR(src.Exec("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"));
+  RETURN_IF_ERROR(BeginSourceRead(src, ""));
   Status st;
   std::string list;
   for (const TableInfo* t : tables) list += (list.empty() ? "" : ", ") + Qualified(*dst_, *t);
