@@ -93,6 +93,20 @@ SELECT n.nspname, c.relname, c.relkind::text, c.relispartition,
  ORDER BY 1, 2
 )sql";
 
+// Foreign keys where they were declared: partitions' clones of a partitioned table's key, and
+// the rows the server adds for each partition of a referenced partitioned table, have
+// coninhcount > 0.
+inline constexpr const char* kForeignKeys = R"sql(
+SELECT cn.nspname, c.relname, con.conname, fn.nspname, f.relname
+  FROM pg_catalog.pg_constraint con
+  JOIN pg_catalog.pg_class c ON c.oid = con.conrelid
+  JOIN pg_catalog.pg_namespace cn ON cn.oid = c.relnamespace
+  JOIN pg_catalog.pg_class f ON f.oid = con.confrelid
+  JOIN pg_catalog.pg_namespace fn ON fn.oid = f.relnamespace
+ WHERE con.contype = 'f' AND con.coninhcount = 0
+ ORDER BY 1, 2, 3
+)sql";
+
 inline constexpr const char* kLargeObjects =
     "SELECT count(*) FROM pg_catalog.pg_largeobject_metadata";
 

@@ -112,6 +112,9 @@ Result<DatabaseInventory> InspectDatabase(pg::Session& s) {
     t.readable = tables.GetBool(i, 13);
     inv.tables.push_back(std::move(t));
   }
+  ASSIGN_OR_RETURN(auto fks, s.Query(sql::kForeignKeys));
+  for (size_t i = 0; i < fks.size(); ++i)
+    inv.foreign_keys.push_back({fks.Get(i, 0), fks.Get(i, 1), fks.Get(i, 2), fks.Get(i, 3), fks.Get(i, 4)});
   ASSIGN_OR_RETURN(auto priv, s.Query(sql::kDatabasePrivileges));
   inv.can_create = priv.GetBool(0, 0);
   ASSIGN_OR_RETURN(auto lo, s.Query(sql::kLargeObjects));

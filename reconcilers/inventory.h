@@ -86,10 +86,18 @@ struct TableInfo {
   std::string Qualified() const { return schema + "." + name; }
 };
 
+// A foreign key as pg_dump writes it (on the table it was declared on; not the copies the
+// server makes for partitions).
+struct ForeignKeyInfo {
+  std::string schema, table, name;  // the referencing table and the constraint
+  std::string ref_schema, ref_table;
+};
+
 struct DatabaseInventory {
   std::string name;
   std::vector<InstalledExtension> extensions;
   std::vector<TableInfo> tables;
+  std::vector<ForeignKeyInfo> foreign_keys;
   int64_t large_objects = 0;
   bool has_aiven_extras = false;
   bool can_create = false;  // CREATE on the database (needed for CREATE PUBLICATION)

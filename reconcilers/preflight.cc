@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <map>
 #include <set>
 
 #include "reconcilers/selection.h"
@@ -72,6 +73,71 @@ void CheckExtensions(const PreflightInput& in, const DatabaseProbe& db,
       errors->push_back("Installing extension '" + ext.name + "' (database '" + db.name +
                         "') on the destination requires superuser");
   }
+}
+
+// The ordinary tables that hold the rows of each table of `tables`: itself, or for a
+// partitioned table the partitions below it at any depth.
+std::map<std::string, std::vector<const TableInfo*>> RowHolders(const std::vector<TableInfo>& tables) {
+  std::map<std::string, const TableInfo*> by_name;
+  for (const auto& t : tables) by_name[t.Qualified()] = &t;
+  std::map<std::string, std::vector<const TableInfo*>> out;
+  for (const auto& t : tables) {
+    if (t.kind != 'r') continue;
+    out[t.Qualified()].push_back(&t);
+    const TableInfo* cur = &t;
+    for (int depth = 0; cur->is_partition && depth < 64; ++depth) {
+      auto it = by_name.find(cur->parent_schema + "." + cur->parent_name);
+      if (it == by_name.end()) break;
+      cur = it->second;
+      out[cur->Qualified()].push_back(&t);
+    }
+  }
+  return out;
+}
+
+// Foreign keys whose table's rows are copied while rows of the table they reference are left
+// out by spec.tables: post-data could not add them (a violation), after the whole copy. Not
+// when the destination's own copy of the referenced table holds rows (loaded by the user; the
+// key is checked against those) or the left-out rows come from an extension's configuration
+// table (CREATE EXTENSION makes them). Empty tables count as holding none.
+std::vector<std::string> ForeignKeysToLeftOutRows(const DatabaseProbe& db, const std::vector<TableInfo>& selected) {
+  std::set<std::string> chosen;
+  for (const auto& t : selected) chosen.insert(t.Qualified());
+  const auto& all = db.source->tables;
+  std::map<std::string, const TableInfo*> by_name;
+  for (const auto& t : all) by_name[t.Qualified()] = &t;
+  // Copied: the table or a partitioned table above it was selected.
+  auto copied = [&](const TableInfo& leaf) {
+    const TableInfo* cur = &leaf;
+    for (int depth = 0; depth < 64; ++depth) {
+      if (chosen.count(cur->Qualified())) return true;
+      if (!cur->is_partition) return false;
+      auto it = by_name.find(cur->parent_schema + "." + cur->parent_name);
+      if (it == by_name.end()) return false;
+      cur = it->second;
+    }
+    return false;
+  };
+  auto source_rows = RowHolders(all);
+  auto destination_rows = RowHolders(db.destination ? db.destination->tables : std::vector<TableInfo>{});
+  auto any = [](const std::map<std::string, std::vector<const TableInfo*>>& holders, const std::string& table,
+                const std::function<bool(const TableInfo&)>& pick) {
+    auto it = holders.find(table);
+    if (it == holders.end()) return false;
+    return std::any_of(it->second.begin(), it->second.end(), [&](const TableInfo* t) { return pick(*t); });
+  };
+  std::vector<std::string> out;
+  for (const auto& fk : db.source->foreign_keys) {
+    const std::string from = fk.schema + "." + fk.table, to = fk.ref_schema + "." + fk.ref_table;
+    bool left_out = any(source_rows, to, [&](const TableInfo& t) {
+      return t.bytes > 0 && t.extension.empty() && !copied(t);
+    });
+    if (!left_out) continue;
+    if (!any(source_rows, from, [&](const TableInfo& t) { return t.bytes > 0 && copied(t); })) continue;
+    if (any(destination_rows, to, [](const TableInfo& t) { return t.bytes > 0; })) continue;
+    out.push_back(from + " references " + to + " (" + fk.name + ")");
+  }
+  return out;
 }
 
 }  // namespace
@@ -240,6 +306,14 @@ PreflightReport RunPreflight(const PreflightInput& in) {
                          ListSome(filtered) + ": its copy would hold only the rows the policies "
                          "show it; grant it BYPASSRLS (ALTER ROLE ... BYPASSRLS) or migrate as a "
                          "superuser");
+    // Found here, before anything is written, rather than by post-data after the whole copy.
+    if (plan.method != api::kMethodSchemaOnly) {
+      auto dangling = ForeignKeysToLeftOutRows(db, plan.tables);
+      if (!dangling.empty())
+        AddError(plan, "spec.tables leaves out rows that foreign keys need: " + ListSome(dangling) +
+                           " (adding the keys after the copy would fail); leave the referencing "
+                           "tables out too, or copy the referenced ones");
+    }
     report.databases.push_back(std::move(plan));
   }
   if (need_createdb && !dst.can_create_db)

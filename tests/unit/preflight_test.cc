@@ -775,6 +775,78 @@ TEST_F(PreflightTest, ATableTheSourceUserMayNotReadFailsTheDatabaseEvenWhenExclu
   ExpectFirstDatabaseFails({"auto", "dump", "schema_only"}, why);
 }
 
+// A table with rows, `bytes` as pg_table_size reports them.
+TableInfo Filled(const std::string& schema, const std::string& name, int64_t bytes = 8192) {
+  TableInfo t = Table(schema, name);
+  t.bytes = bytes;
+  return t;
+}
+
+TEST_F(PreflightTest, AForeignKeyToRowsThatTablesExcludeLeavesOutFailsTheDatabaseBeforeTheCopy) {
+  in_.databases = {Probe("app", {Filled("public", "customers"), Filled("public", "Orders"),
+                                 Filled("public", "notes")})};
+  in_.databases[0].source->foreign_keys = {
+      {"public", "Orders", "Orders_customer_fkey", "public", "customers"},
+      {"public", "notes", "notes_order_fkey", "public", "Orders"}};
+  spec_.tables.exclude = {"public.customers"};
+  const std::string why =
+      "spec.tables leaves out rows that foreign keys need: public.Orders references public.customers "
+      "(Orders_customer_fkey) (adding the keys after the copy would fail); leave the referencing "
+      "tables out too, or copy the referenced ones";
+  ExpectFirstDatabaseFails({"auto", "replication", "dump"}, why);
+  spec_.method = "schema_only";  // every table stays empty: the keys hold
+  EXPECT_TRUE(Run().ok());
+  spec_.method = "auto";
+  spec_.tables.exclude = {"public.customers", "public.\"Orders\""};  // notes -> Orders fails then
+  EXPECT_THAT(Run().databases[0].error.value_or(""),
+              ::testing::HasSubstr("public.notes references public.Orders (notes_order_fkey)"));
+  spec_.tables.exclude = {"public.customers", "public.\"Orders\"", "public.notes"};
+  EXPECT_TRUE(Run().ok());
+  spec_.tables.exclude = {};
+  spec_.tables.include = {"public.customers", "public.\"Orders\""};  // the referencing table left out
+  EXPECT_TRUE(Run().ok());
+}
+
+TEST_F(PreflightTest, AForeignKeyToLeftOutRowsIsFineWhenNoRowsAreInvolvedOrTheDestinationHasThem) {
+  in_.databases = {Probe("app", {Filled("public", "customers"), Filled("public", "orders")})};
+  in_.databases[0].source->foreign_keys = {{"public", "orders", "orders_customer_fkey", "public", "customers"}};
+  spec_.tables.exclude = {"public.customers"};
+  EXPECT_FALSE(Run().ok());
+  // The destination's own customers, loaded by the user: the key is checked against those.
+  in_.databases[0].destination->tables = {Filled("public", "customers")};
+  EXPECT_TRUE(Run().ok());
+  in_.databases[0].destination->tables = {Filled("public", "customers", 0)};
+  EXPECT_FALSE(Run().ok());
+  // No rows to leave out, or none that reference anything.
+  in_.databases[0].source->tables = {Filled("public", "customers", 0), Filled("public", "orders")};
+  EXPECT_TRUE(Run().ok());
+  in_.databases[0].source->tables = {Filled("public", "customers"), Filled("public", "orders", 0)};
+  EXPECT_TRUE(Run().ok());
+}
+
+TEST_F(PreflightTest, AForeignKeyToAPartitionedTableFailsWhenOneOfItsPartitionsIsLeftOut) {
+  TableInfo root = Table("public", "events");
+  root.kind = 'p';
+  auto part = [](const std::string& name, int64_t bytes) {
+    TableInfo t = Filled("public", name, bytes);
+    t.is_partition = true;
+    t.parent_schema = "public";
+    t.parent_name = "events";
+    return t;
+  };
+  in_.databases = {Probe("app", {root, part("events_2025", 8192), part("events_2026", 8192),
+                                 Filled("public", "alerts")})};
+  in_.databases[0].source->foreign_keys = {{"public", "alerts", "alerts_event_fkey", "public", "events"}};
+  spec_.tables.exclude = {"public.events_2025"};
+  ExpectFirstDatabaseFails({"auto", "dump"},
+                           "spec.tables leaves out rows that foreign keys need: public.alerts references "
+                           "public.events (alerts_event_fkey) (adding the keys after the copy would "
+                           "fail); leave the referencing tables out too, or copy the referenced ones");
+  in_.databases[0].source->tables[1].bytes = 0;  // the partition left out is empty
+  spec_.method = "auto";
+  EXPECT_TRUE(Run().ok());
+}
+
 TEST_F(PreflightTest, BlockerLargeObjects) {
   in_.databases = {Probe("app")};
   in_.databases[0].source->large_objects = 12;
