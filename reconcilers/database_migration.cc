@@ -262,21 +262,32 @@ Status DatabaseMigration::RestoreSection(const std::string& section) {
   if (section == "post-data" && e_.spec_.dump.jobs > 1)
     restore_args.push_back("--jobs=" + std::to_string(e_.spec_.dump.jobs));
   pg::DumpRestoreResult r;
+  // A stop ends pg_dump / pg_restore (their running statement cancelled) instead of waiting for
+  // them: post-data can spend minutes validating foreign keys or building exclusion constraints.
+  // A rerun restores the section again, leaving out what exists (see above; pre-data's
+  // "already exists" errors are ignorable).
+  pg::StopFn stop = [this] { return e_.StopRequested(); };
+  const Status stopped(StatusCode::kAborted, "stopped during the schema restore (" + section + ")");
   bool dumped_now = section == "pre-data" || !schema_archive_;
   if (section == "pre-data") {
     // Restored while pg_dump writes, as through a plain pipe; the archive is kept for post-data.
     ASSIGN_OR_RETURN(schema_archive_, pg::DumpRestoreKeepingArchive(src_params_, dump_args, dst_params_,
-                                                                    restore_args, &r));
+                                                                    restore_args, &r, stop));
   } else if (!schema_archive_) {
-    ASSIGN_OR_RETURN(schema_archive_, pg::DumpToArchive(src_params_, dump_args, &r));
+    ASSIGN_OR_RETURN(schema_archive_, pg::DumpToArchive(src_params_, dump_args, &r, stop));
+  }
+  if (r.stopped) {
+    schema_archive_.reset();
+    return stopped;
   }
   if (dumped_now && r.dump_exit != 0) {
     schema_archive_.reset();
     return Internal("pg_dump --section=" + section + " failed: " + CollapseSpaces(r.dump_stderr.substr(0, 500)));
   }
   if (section == "post-data") {
-    RETURN_IF_ERROR(pg::RestoreFromArchive(*schema_archive_, dst_params_, restore_args, skip, &r));
+    RETURN_IF_ERROR(pg::RestoreFromArchive(*schema_archive_, dst_params_, restore_args, skip, &r, stop));
     schema_archive_.reset();
+    if (r.stopped) return stopped;
   }
   RestoreErrors errs = ClassifyRestoreErrors(r.restore_stderr);
   if (!errs.ignorable.empty())

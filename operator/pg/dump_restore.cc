@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cerrno>
 #include <cstring>
@@ -85,6 +86,31 @@ pid_t Spawn(const std::string& bin, const std::vector<std::string>& args,
   return pid;
 }
 
+// Asks the caller's StopFn while children run (poll loops wake every kStopPollMs for it) and,
+// the first time it says yes, sends each watched child SIGTERM. A child is watched from its
+// spawn until it is done with (Forget, before it is reaped, so its pid cannot be reused).
+class ChildStop {
+ public:
+  static constexpr int kStopPollMs = 100;
+  explicit ChildStop(const StopFn& stop) : stop_(stop) {}
+  void Watch(pid_t pid) {
+    if (pid > 0) pids_.push_back(pid);
+  }
+  void Forget(pid_t pid) { pids_.erase(std::remove(pids_.begin(), pids_.end(), pid), pids_.end()); }
+  int PollTimeout() const { return stop_ && !signalled_ ? kStopPollMs : -1; }
+  void Check() {
+    if (signalled_ || !stop_ || !stop_()) return;
+    signalled_ = true;
+    for (pid_t pid : pids_) kill(pid, SIGTERM);
+  }
+  bool signalled() const { return signalled_; }
+
+ private:
+  const StopFn& stop_;
+  std::vector<pid_t> pids_;
+  bool signalled_ = false;
+};
+
 int Wait(pid_t pid) {
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
@@ -96,12 +122,13 @@ int Wait(pid_t pid) {
 // Reads two pipes until both reach end of file. A closed pipe leaves the poll set (fd -1):
 // poll() keeps reporting POLLHUP on a hung-up descriptor even with no events requested, which
 // would turn this loop into a busy spin until the other process exits.
-void DrainPipes(int fd_a, std::string* a, int fd_b, std::string* b) {
+void DrainPipes(int fd_a, std::string* a, int fd_b, std::string* b, ChildStop& stop) {
   pollfd fds[2] = {{fd_a, POLLIN, 0}, {fd_b, POLLIN, 0}};
   std::string* sinks[2] = {a, b};
   char buf[8192];
   while (fds[0].fd >= 0 || fds[1].fd >= 0) {
-    if (poll(fds, 2, -1) < 0) {
+    stop.Check();
+    if (poll(fds, 2, stop.PollTimeout()) < 0) {
       if (errno == EINTR) continue;
       break;
     }
@@ -115,7 +142,7 @@ void DrainPipes(int fd_a, std::string* a, int fd_b, std::string* b) {
 }
 
 int RunTool(const std::string& bin, const std::vector<std::string>& args, const std::vector<std::string>& env,
-            std::string* out, std::string* err) {
+            std::string* out, std::string* err, ChildStop& stop) {
   int o[2], e[2];
   if (pipe(o)) return -1;
   if (pipe(e)) {
@@ -126,7 +153,9 @@ int RunTool(const std::string& bin, const std::vector<std::string>& args, const 
   pid_t pid = Spawn(bin, args, env, -1, o[1], e[1], {o[0], o[1], e[0], e[1]});
   close(o[1]);
   close(e[1]);
-  if (pid > 0) DrainPipes(o[0], out, e[0], err);
+  stop.Watch(pid);
+  if (pid > 0) DrainPipes(o[0], out, e[0], err, stop);
+  stop.Forget(pid);
   close(o[0]);
   close(e[0]);
   return pid > 0 ? Wait(pid) : -1;
@@ -195,7 +224,8 @@ bool WriteAll(int fd, const char* data, size_t n) {
 // every pipe is closed. At most kMaxPending bytes wait for pg_restore; pg_dump is then not read
 // (closed pipes and paused ones leave the poll set: see DrainPipes). When pg_restore exits
 // early, the rest still goes to the file. False when the file could not be written.
-bool Relay(int dump_out, int restore_in, int dump_err, int restore_err, int file, DumpRestoreResult* r) {
+bool Relay(int dump_out, int restore_in, int dump_err, int restore_err, int file, DumpRestoreResult* r,
+           ChildStop& stop) {
   constexpr size_t kMaxPending = 1 << 20;
   std::string pending;
   size_t written = 0;
@@ -214,7 +244,8 @@ bool Relay(int dump_out, int restore_in, int dump_err, int restore_err, int file
                      {written < pending.size() ? restore_in : -1, POLLOUT, 0},
                      {err_fds[0], POLLIN, 0},
                      {err_fds[1], POLLIN, 0}};
-    if (poll(fds, 4, -1) < 0) {
+    stop.Check();
+    if (poll(fds, 4, stop.PollTimeout()) < 0) {
       if (errno == EINTR) continue;
       break;
     }
@@ -264,13 +295,17 @@ bool Relay(int dump_out, int restore_in, int dump_err, int restore_err, int file
 Status RestoreTrying(const Archive& archive, const ConnParams& destination,
                      const std::vector<std::string>& restore_args,
                      const std::set<std::pair<uint32_t, uint32_t>>& skip,
-                     const std::vector<std::string>& options, DumpRestoreResult* r) {
+                     const std::vector<std::string>& options, DumpRestoreResult* r, ChildStop& stop) {
   std::string dir = PgToolsDir();
   std::vector<std::string> rargs = restore_args;
   if (!skip.empty()) {
     std::string toc, toc_err;
     int list_exit = RunTool(dir + "/pg_restore", {"--list", archive.path()}, EnvWith(destination), &toc,
-                            &toc_err);
+                            &toc_err, stop);
+    if (stop.signalled()) {
+      r->stopped = true;
+      return Status::Ok();
+    }
     if (list_exit != 0) return Internal("pg_restore --list failed: " + toc_err.substr(0, 500));
     std::string list = archive.dir() + "/section.list";
     std::ofstream lf(list, std::ios::trunc);
@@ -288,9 +323,10 @@ Status RestoreTrying(const Archive& archive, const ConnParams& destination,
   for (const std::string& o : options) {
     r->restore_stderr.clear();
     r->restore_exit = RunTool(dir + "/pg_restore", rargs, EnvWith(destination, o), &ignored,
-                              &r->restore_stderr);
-    if (!RefusedStartupOptions(*r)) break;
+                              &r->restore_stderr, stop);
+    if (stop.signalled() || !RefusedStartupOptions(*r)) break;
   }
+  r->stopped = stop.signalled();
   r->restore_stderr = MaskSecret(r->restore_stderr, destination.password);
   return Status::Ok();
 }
@@ -301,7 +337,7 @@ Result<std::unique_ptr<Archive>> DumpRestoreKeepingArchive(const ConnParams& sou
                                                            const std::vector<std::string>& dump_args,
                                                            const ConnParams& destination,
                                                            const std::vector<std::string>& restore_args,
-                                                           DumpRestoreResult* r) {
+                                                           DumpRestoreResult* r, const StopFn& stop) {
   ASSIGN_OR_RETURN(auto archive, NewArchive());
   int file = open(archive->path().c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (file < 0) return Internal("cannot write " + archive->path() + ": " + std::strerror(errno));
@@ -322,8 +358,13 @@ Result<std::unique_ptr<Archive>> DumpRestoreKeepingArchive(const ConnParams& sou
   pid_t restore = Spawn(dir + "/pg_restore", rargs, EnvWith(destination, kRestoreOptions), in[0], -1, rerr[1], all);
   for (int fd : {out[1], in[0], derr[1], rerr[1]}) close(fd);
   bool file_ok = false;
+  ChildStop stopper(stop);
   if (dump > 0 && restore > 0) {
-    file_ok = Relay(out[0], in[1], derr[0], rerr[0], file, r);
+    stopper.Watch(dump);
+    stopper.Watch(restore);
+    file_ok = Relay(out[0], in[1], derr[0], rerr[0], file, r, stopper);
+    stopper.Forget(dump);
+    stopper.Forget(restore);
   } else {
     for (int fd : {out[0], in[1], derr[0], rerr[0]}) close(fd);
   }
@@ -332,11 +373,13 @@ Result<std::unique_ptr<Archive>> DumpRestoreKeepingArchive(const ConnParams& sou
   r->restore_exit = restore > 0 ? Wait(restore) : -1;
   r->dump_stderr = MaskSecret(r->dump_stderr, source.password);
   r->restore_stderr = MaskSecret(r->restore_stderr, destination.password);
+  r->stopped = stopper.signalled();
   if (dump < 0 || restore < 0) return Internal("cannot start " + dir + "/pg_dump or pg_restore");
+  if (r->stopped) return archive;
   if (!file_ok) return Internal("cannot write " + archive->path());
   if (r->dump_exit == 0 && RefusedStartupOptions(*r)) {
     std::string dump_stderr = r->dump_stderr;
-    RETURN_IF_ERROR(RestoreTrying(*archive, destination, restore_args, {}, {""}, r));  // refused once
+    RETURN_IF_ERROR(RestoreTrying(*archive, destination, restore_args, {}, {""}, r, stopper));  // refused once
     r->dump_stderr = dump_stderr;
   }
   return archive;
@@ -344,7 +387,7 @@ Result<std::unique_ptr<Archive>> DumpRestoreKeepingArchive(const ConnParams& sou
 
 Result<std::unique_ptr<Archive>> DumpToArchive(const ConnParams& source,
                                                const std::vector<std::string>& dump_args,
-                                               DumpRestoreResult* r) {
+                                               DumpRestoreResult* r, const StopFn& stop) {
   ASSIGN_OR_RETURN(auto archive, NewArchive());
   std::string ignored;
   std::vector<std::string> dargs = dump_args;
@@ -352,15 +395,19 @@ Result<std::unique_ptr<Archive>> DumpToArchive(const ConnParams& source,
   dargs.push_back("--file=" + archive->path());
   dargs.push_back("--dbname=" + ConninfoNoPassword(source));
   r->dump_stderr.clear();
-  r->dump_exit = RunTool(PgToolsDir() + "/pg_dump", dargs, EnvWith(source), &ignored, &r->dump_stderr);
+  ChildStop stopper(stop);
+  r->dump_exit = RunTool(PgToolsDir() + "/pg_dump", dargs, EnvWith(source), &ignored, &r->dump_stderr, stopper);
+  r->stopped = stopper.signalled();
   r->dump_stderr = MaskSecret(r->dump_stderr, source.password);
   return archive;
 }
 
 Status RestoreFromArchive(const Archive& archive, const ConnParams& destination,
                           const std::vector<std::string>& restore_args,
-                          const std::set<std::pair<uint32_t, uint32_t>>& skip, DumpRestoreResult* r) {
-  return RestoreTrying(archive, destination, restore_args, skip, {kRestoreOptions, ""}, r);
+                          const std::set<std::pair<uint32_t, uint32_t>>& skip, DumpRestoreResult* r,
+                          const StopFn& stop) {
+  ChildStop stopper(stop);
+  return RestoreTrying(archive, destination, restore_args, skip, {kRestoreOptions, ""}, r, stopper);
 }
 
 std::string PgToolsDir() {
