@@ -35,6 +35,8 @@ constexpr const char* kCreateSubscription =
 constexpr const char* kDisableSubscription =
     "SELECT aiven_extras.pg_alter_subscription_disable($1)";
 constexpr const char* kDropSubscription = "SELECT aiven_extras.pg_drop_subscription($1)";
+constexpr const char* kRefreshSubscription =
+    "SELECT aiven_extras.pg_alter_subscription_refresh_publication($1, true)";
 constexpr const char* kListSubscriptions = R"sql(
 SELECT s.subname FROM aiven_extras.pg_list_all_subscriptions() s
  WHERE pg_catalog.starts_with(s.subname::text, $1)
@@ -101,6 +103,11 @@ Status CreateSubscription(pg::Session& d, bool extras, const std::string& name,
                 d.QuoteLiteral(conninfo) + " PUBLICATION " + d.QuoteIdent(publication) +
                 " WITH (create_slot = false, slot_name = " + d.QuoteLiteral(slot) +
                 ", copy_data = false, enabled = true)");
+}
+
+Status RefreshSubscription(pg::Session& d, bool extras, const std::string& name) {
+  if (extras) return d.Query(kRefreshSubscription, {name}).status();
+  return d.Exec("ALTER SUBSCRIPTION " + d.QuoteIdent(name) + " REFRESH PUBLICATION WITH (copy_data = true)");
 }
 
 Status DropSubscription(pg::Session& d, bool extras, const std::string& name) {

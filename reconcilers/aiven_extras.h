@@ -12,6 +12,7 @@
 //                 aiven_extras.pg_drop_subscription(name) (disables, detaches, drops; the real
 //                 extension also drops the slot on the source)
 //                 aiven_extras.pg_list_all_subscriptions()
+//                 aiven_extras.pg_alter_subscription_refresh_publication(name, copy_data)
 // The replication slot needs REPLICATION on the source either way: aiven_extras has no
 // function that creates one for a user without it. Publications created through aiven_extras
 // are handed to the session user, who drops them with plain DROP PUBLICATION.
@@ -50,6 +51,10 @@ void InstallForSubscriptions(pg::Session& d);
 Status CreateSubscription(pg::Session& d, bool extras, const std::string& name,
                           const std::string& conninfo, const std::string& publication,
                           const std::string& slot);
+
+// ALTER SUBSCRIPTION ... REFRESH PUBLICATION WITH (copy_data = true): the subscription takes
+// the publication's tables as they are now, copying the added ones (a table sync worker each).
+Status RefreshSubscription(pg::Session& d, bool extras, const std::string& name);
 
 // Disables, detaches from its slot and drops the subscription. The slot stays on the source
 // (plain SQL) or is dropped there (real aiven_extras); callers drop it when it is still there.

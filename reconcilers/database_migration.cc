@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -302,15 +303,16 @@ Status DatabaseMigration::RestoreSection(const std::string& section) {
   return SetState(section, "restored");
 }
 
-Status DatabaseMigration::CheckTablesEmpty() {
+Status DatabaseMigration::CheckTablesEmpty(const std::vector<const TableInfo*>* only) {
   std::vector<const TableInfo*> check;
   for (const auto& t : plan_.tables) {
-    if (state_.count(TableKey(t))) continue;
+    if (only || state_.count(TableKey(t))) continue;
     // An extension's configuration table starts with the rows CREATE EXTENSION put there; the
     // copy replaces them with the source's.
     if (!t.extension.empty()) continue;
     check.push_back(&t);
   }
+  if (only) check = *only;
   // Up to 500 tables a statement: a round trip per table cost seconds for 10,000 tables.
   constexpr size_t kChunk = 500;
   for (size_t at = 0; at < check.size(); at += kChunk) {
@@ -888,6 +890,7 @@ Status DatabaseMigration::Step() {
 
   if (plan_.method == api::kMethodReplication) {
     SetDb([&](api::DatabaseStatus& d) { d.replicationObjects = {name_, name_, name_}; });
+    RETURN_IF_ERROR(FollowTableSelection());
     return Status::Ok();  // PollSync / Cutover take it from here
   }
 
@@ -922,6 +925,93 @@ Status DatabaseMigration::Step() {
   return Status::Ok();
 }
 
+Status DatabaseMigration::FollowTableSelection() {
+  auto src = e_.options_.connector->Connect(src_params_);
+  if (!src.ok()) return src.status().Prefixed("source");
+  pg::Session& s = **src;
+  ASSIGN_OR_RETURN(auto pub, s.Query(sql::kPublicationTables, {name_}));
+  if (pub.empty()) return Status::Ok();  // gone: the status of the slot and subscription says so
+  ASSIGN_OR_RETURN(auto sub, dst_->Query(sql::kSubscriptionTables, {name_}));
+  using Name = std::pair<std::string, std::string>;
+  const bool all_tables = pub.GetBool(0, 0);
+  std::set<Name> published, subscribed, wanted;
+  for (size_t i = 0; i < pub.size(); ++i)
+    if (!pub.Get(i, 2).empty()) published.insert({pub.Get(i, 1), pub.Get(i, 2)});
+  for (size_t i = 0; i < sub.size(); ++i) subscribed.insert({sub.Get(i, 0), sub.Get(i, 1)});
+  auto warn_once = [&](const std::string& w) {
+    SetDb([&](api::DatabaseStatus& d) {
+      if (std::find(d.warnings.begin(), d.warnings.end(), w) == d.warnings.end()) d.warnings.push_back(w);
+    });
+  };
+  if (all_tables && !plan_.all_tables)
+    warn_once("publication " + name_ + " is FOR ALL TABLES (created before spec.tables named any), so "
+              "the tables spec.tables now leaves out keep replicating until cutover");
+  // The tables the subscription does not copy yet: each must exist on the destination (a table
+  // created on the source since the schema was copied does not: logical replication carries no
+  // DDL) and be empty there (the subscription copies it whole).
+  std::vector<const TableInfo*> copy;
+  source_only_.clear();
+  for (const auto& t : plan_.tables) {
+    if (t.unlogged) continue;  // never published (no WAL)
+    wanted.insert({t.schema, t.name});
+    if (!subscribed.count({t.schema, t.name})) copy.push_back(&t);
+  }
+  std::set<Name> absent;
+  if (!copy.empty()) {
+    std::string values;
+    for (size_t i = 0; i < copy.size(); ++i)
+      values += (i ? ", (" : "(") + std::to_string(i) + ", " + dst_->QuoteLiteral(copy[i]->schema) + ", " +
+                dst_->QuoteLiteral(copy[i]->name) + ")";
+    ASSIGN_OR_RETURN(auto missing,
+                     dst_->Query("SELECT i FROM (VALUES " + values + ") v(i, s, t) WHERE pg_catalog.to_regclass("
+                                 "pg_catalog.quote_ident(s) || '.' || pg_catalog.quote_ident(t)) IS NULL"));
+    for (size_t i = 0; i < missing.size(); ++i) {
+      const TableInfo* t = copy[std::stoul(missing.Get(i, 0))];
+      absent.insert({t->schema, t->name});
+      source_only_.push_back(t->Qualified());
+      warn_once("table " + t->Qualified() + " is on the source only (created after the schema was copied; "
+                "logical replication carries no DDL): create it on the destination and run again to "
+                "replicate it" +
+                std::string(all_tables ? "; until then the subscription stops at its first change (the "
+                                         "publication is FOR ALL TABLES), and the lag grows"
+                                       : ""));
+    }
+    copy.erase(std::remove_if(copy.begin(), copy.end(),
+                              [&](const TableInfo* t) { return absent.count({t->schema, t->name}) > 0; }),
+               copy.end());
+    RETURN_IF_ERROR(CheckTablesEmpty(&copy));
+  }
+  // FOR TABLE publications list the tables themselves: add the wanted ones, drop the others.
+  std::vector<Name> pub_add, pub_drop, unsubscribe;
+  if (!all_tables) {
+    for (const auto& n : wanted)
+      if (!published.count(n) && !absent.count(n)) pub_add.push_back(n);
+    for (const auto& n : published)
+      if (!wanted.count(n)) pub_drop.push_back(n);
+    for (const auto& n : subscribed)
+      if (!wanted.count(n)) unsubscribe.push_back(n);
+  }
+  if (copy.empty() && pub_add.empty() && pub_drop.empty() && unsubscribe.empty()) return Status::Ok();
+  auto list = [&](const std::vector<Name>& names) {
+    std::string out;
+    for (const auto& [schema, name] : names) out += (out.empty() ? "" : ", ") + s.QuoteIdent(schema) + "." + s.QuoteIdent(name);
+    return out;
+  };
+  const std::string q = s.QuoteIdent(name_);
+  if (!pub_drop.empty()) RETURN_IF_ERROR(s.Exec("ALTER PUBLICATION " + q + " DROP TABLE " + list(pub_drop)).Prefixed("publication"));
+  if (!pub_add.empty()) RETURN_IF_ERROR(s.Exec("ALTER PUBLICATION " + q + " ADD TABLE " + list(pub_add)).Prefixed("publication"));
+  ASSIGN_OR_RETURN(bool extras, aiven_extras::UseAivenExtras(*dst_, true));
+  RETURN_IF_ERROR(aiven_extras::RefreshSubscription(*dst_, extras, name_).Prefixed("refresh subscription"));
+  std::string what, gone;
+  for (const TableInfo* t : copy) what += (what.empty() ? "" : ", ") + t->Qualified();
+  if (!what.empty()) what = "added " + what + " (the subscription copies them)";
+  for (const auto& [schema, name] : unsubscribe) gone += (gone.empty() ? "" : ", ") + schema + "." + name;
+  if (!gone.empty()) what += (what.empty() ? "" : "; ") + std::string("removed ") + gone +
+                            " (their rows on the destination stay as they are)";
+  e_.Event("TableSelectionFollowed", "database \"" + plan_.dbname + "\": " + what);
+  return Status::Ok();
+}
+
 bool DatabaseMigration::PollSync() {
   if (!replicating()) return true;
   auto src = e_.options_.connector->Connect(e_.options_.endpoints.source);
@@ -943,7 +1033,7 @@ bool DatabaseMigration::PollSync() {
   last_current_lsn_ = slot->Get(0, 4);
   int64_t total = sub->GetInt(0, 1), ready = sub->GetInt(0, 2), unlogged = 0;
   for (const auto& t : plan_.tables) unlogged += t.unlogged ? 1 : 0;
-  bool in_sync = caught_up && ready == total && sub->GetBool(0, 0);
+  bool in_sync = caught_up && ready == total && sub->GetBool(0, 0) && source_only_.empty();
   SetDb([&](api::DatabaseStatus& d) {
     d.lagBytes = caught_up ? 0 : lag;
     d.walRetainedBytes = std::max<int64_t>(0, slot->GetInt(0, 6));
@@ -951,12 +1041,24 @@ bool DatabaseMigration::PollSync() {
     // Unlogged tables are in no subscription: copied once, they are as synced as they get.
     d.tablesSynced = std::min<int64_t>(d.tablesTotal, ready + unlogged);
     if (in_sync && d.status == api::kDbRunning) d.status = api::kDbSyncing;
+    if (!source_only_.empty() && d.status == api::kDbSyncing) d.status = api::kDbRunning;
   });
-  return in_sync;
+  // A table on the source only cannot be waited for: it has to be created on the destination.
+  return in_sync || !source_only_.empty();
 }
 
 void DatabaseMigration::Cutover() {
   if (!replicating()) return;
+  if (!source_only_.empty()) {
+    std::string names;
+    for (const auto& n : source_only_) names += (names.empty() ? "" : ", ") + n;
+    SetDb([&](api::DatabaseStatus& d) {
+      d.error = "not cut over: " + names + " exist on the source only; create them on the destination "
+                "(the subscription then copies them) or leave them out with spec.tables.exclude";
+    });
+    e_.Event("CutoverWaiting", "database \"" + plan_.dbname + "\": " + names + " exist on the source only", true);
+    return;
+  }
   auto src = e_.options_.connector->Connect(src_params_);
   if (!src.ok()) return Fail(src.status(), "cutover");
   if (!dst_) {
@@ -978,6 +1080,7 @@ void DatabaseMigration::Cutover() {
     d.status = api::kDbDone;
     d.lagBytes = 0;
     d.walRetainedBytes = 0;
+    if (d.error && StartsWith(*d.error, "not cut over: ")) d.error.reset();
   });
   e_.Event("CutOver", "database \"" + plan_.dbname + "\": sequences synced, replication objects dropped");
 }

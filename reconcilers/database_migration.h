@@ -45,7 +45,12 @@ class DatabaseMigration {
   Status LoadState();
   Status SetState(const std::string& key, const std::string& value);
   Status RestoreSection(const std::string& section);
-  Status CheckTablesEmpty();
+  // The tables of the plan not copied yet, or `only` when given, hold no rows on the destination.
+  Status CheckTablesEmpty(const std::vector<const TableInfo*>* only = nullptr);
+  // Replication that runs already follows spec.tables as it is now (FOR TABLE publications):
+  // newly selected tables are added to the publication and copied by the subscription
+  // (REFRESH PUBLICATION, copy_data = true), tables no longer selected are dropped from both.
+  Status FollowTableSelection();
   Status ResetInterruptedReplicationCopy();
   Status CreatePublication();
   Result<std::string> CreateSlotAndExportSnapshot(std::unique_ptr<pg::Session>* holder);
@@ -106,6 +111,10 @@ class DatabaseMigration {
   // means the slot confirmed everything up to it, so a first poll can never count as caught up
   // just because it has nothing to compare with (a cutover there would drop unapplied changes).
   std::string last_current_lsn_;
+  // Selected tables that exist on the source only (created there after the schema was copied),
+  // found by FollowTableSelection: until they exist on the destination the database cannot be
+  // in sync (PollSync stops waiting for it) nor cut over.
+  std::vector<std::string> source_only_;
 };
 
 }  // namespace pgferry

@@ -114,6 +114,25 @@ SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_largeobject_metadata WHERE 
 
 inline constexpr const char* kPublicationExists =
     "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_publication WHERE pubname = $1)";
+// The publication's kind and, unless it is FOR ALL TABLES, the tables it publishes (the
+// partitioned tables above published partitions, with publish_via_partition_root).
+inline constexpr const char* kPublicationTables = R"sql(
+SELECT p.puballtables, coalesce(pt.schemaname::text, ''), coalesce(pt.tablename::text, '')
+  FROM pg_catalog.pg_publication p
+  LEFT JOIN pg_catalog.pg_publication_tables pt ON pt.pubname = p.pubname AND NOT p.puballtables
+ WHERE p.pubname = $1
+)sql";
+// The relations the subscription replicates (pg_subscription_rel: what the last CREATE or
+// REFRESH took from the publication).
+inline constexpr const char* kSubscriptionTables = R"sql(
+SELECT n.nspname, c.relname
+  FROM pg_catalog.pg_subscription s
+  JOIN pg_catalog.pg_subscription_rel r ON r.srsubid = s.oid
+  JOIN pg_catalog.pg_class c ON c.oid = r.srrelid
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+ WHERE s.subname = $1 AND s.subdbid = (SELECT oid FROM pg_catalog.pg_database
+                                        WHERE datname = pg_catalog.current_database())
+)sql";
 inline constexpr const char* kSlot = R"sql(
 SELECT active, active_pid,
        pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_lsn(), confirmed_flush_lsn)::bigint,

@@ -162,6 +162,36 @@ TEST_F(ExtensionsTest, CleanupDropsASubscriptionMadeByAivenExtras) {
   EXPECT_EQ(c.exit_code, 0) << c.output << c.err;
 }
 
+// A table added to the selection while replicating: the publication (migrator's) gets it with
+// ALTER PUBLICATION (migrator owns the table), and the superuser's subscription is refreshed
+// through aiven_extras, which copies it.
+TEST_F(ExtensionsTest, ATableAddedWhileReplicatingIsCopiedThroughAivenExtrasRefresh) {
+  StartServers();
+  CreateShopWithAivenExtras();
+  src_->Exec("shop", "CREATE TABLE public.notes (id int PRIMARY KEY, body text); "
+                     "INSERT INTO public.notes SELECT g, 'n' || g FROM generate_series(1, 20) g; "
+                     "ALTER TABLE public.notes OWNER TO migrator");
+  auto o = NonSuperuser();
+  o.extra_spec += "  method: replication\n";
+  auto without_notes = o;
+  without_notes.extra_spec += "  tables: {exclude: [public.notes]}\n";
+  auto status = MigrateJson(BuildManifest(without_notes));
+  ASSERT_NE(Db(status, "shop"), nullptr);
+  EXPECT_EQ((*Db(status, "shop"))["status"], "syncing") << status.dump();
+  std::string name = (*Db(status, "shop"))["replicationObjects"]["subscription"];
+  EXPECT_EQ(dst_->Scalar("shop", "SELECT count(*) FROM public.notes"), "0");
+
+  status = MigrateJson(BuildManifest(o));
+  EXPECT_EQ((*Db(status, "shop"))["status"], "syncing") << status.dump();
+  EXPECT_EQ((*Db(status, "shop"))["tablesSynced"], 3) << status.dump();
+  EXPECT_THAT(Calls(*dst_, "shop"), Contains("pg_alter_subscription_refresh_publication " + name + " by migrator"));
+  EXPECT_EQ(dst_->Scalar("shop", "SELECT count(*) FROM public.notes"), "20");
+  src_->Exec("shop", "INSERT INTO public.notes VALUES (21, 'late')");
+  EXPECT_TRUE(WaitForSame("shop"));
+  ASSERT_EQ(Run("cleanup", BuildManifest(o)).exit_code, 0);
+  EXPECT_EQ(LeftoverReplicationObjects({"shop"}), 0);
+}
+
 TEST_F(ExtensionsTest, AivenExtrasOnlyOnTheSourceWithASuperuserDestination) {
   // Each side decides for itself: the non-superuser source publishes through aiven_extras, the
   // superuser destination subscribes in plain SQL (the schema restore installs the extension there).

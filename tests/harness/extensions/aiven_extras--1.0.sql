@@ -116,3 +116,22 @@ BEGIN
                  FROM pg_subscription s;
 END
 $fn$;
+
+-- ALTER SUBSCRIPTION ... REFRESH PUBLICATION may not run inside a function (the real extension
+-- does it in C); the stand-in sends it, as the superuser that owns this function, over a dblink
+-- connection of its own to this database (the test servers trust local socket connections).
+CREATE FUNCTION aiven_extras.pg_alter_subscription_refresh_publication(
+    arg_subscription_name text, arg_copy_data boolean DEFAULT true)
+RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+BEGIN
+  CREATE EXTENSION IF NOT EXISTS dblink SCHEMA aiven_extras;
+  PERFORM aiven_extras.dblink_exec(
+    format('host=%s port=%s dbname=%s user=%s',
+           split_part(current_setting('unix_socket_directories'), ',', 1),
+           current_setting('port'), current_database(), current_user),
+    format('ALTER SUBSCRIPTION %I REFRESH PUBLICATION WITH (copy_data = %s)', arg_subscription_name,
+           CASE WHEN arg_copy_data THEN 'true' ELSE 'false' END));
+  INSERT INTO aiven_extras.calls (function_name, object_name)
+    VALUES ('pg_alter_subscription_refresh_publication', arg_subscription_name);
+END
+$fn$;
