@@ -1031,6 +1031,26 @@ bool DatabaseMigration::PollSync() {
   bool caught_up = lag <= e_.spec_.replication.maxLagBytes ||
                    (!last_current_lsn_.empty() && slot->GetBool(0, 5));
   last_current_lsn_ = slot->Get(0, 4);
+  // A worker that fails (a row in the way of an insert, a table missing here) retries every few
+  // seconds and the lag only grows: say so, with where the reason is, instead of just waiting.
+  bool failing = false;
+  if (dst_->ServerVersion() >= 150000) {
+    auto errors = dst_->Query(sql::kSubscriptionErrors, {name_});
+    if (errors.ok() && !errors->empty()) {
+      int64_t n = errors->GetInt(0, 0);
+      failing = subscription_errors_ >= 0 && n > subscription_errors_;
+      subscription_errors_ = n;
+    }
+  }
+  const std::string failing_prefix = "the subscription fails to apply changes";
+  if (failing) {
+    const std::string why = failing_prefix + " (its workers have failed " + std::to_string(subscription_errors_) +
+                            " times; they retry every few seconds): the destination server's log says why, "
+                            "e.g. a duplicate key from a row written on the destination, or a missing table";
+    SetDb([&](api::DatabaseStatus& d) { d.error = why; });
+    if (!failing_reported_) e_.Event("SubscriptionFailing", "database \"" + plan_.dbname + "\": " + why, true);
+    failing_reported_ = true;
+  }
   int64_t total = sub->GetInt(0, 1), ready = sub->GetInt(0, 2), unlogged = 0;
   for (const auto& t : plan_.tables) unlogged += t.unlogged ? 1 : 0;
   bool in_sync = caught_up && ready == total && sub->GetBool(0, 0) && source_only_.empty();
@@ -1042,7 +1062,9 @@ bool DatabaseMigration::PollSync() {
     d.tablesSynced = std::min<int64_t>(d.tablesTotal, ready + unlogged);
     if (in_sync && d.status == api::kDbRunning) d.status = api::kDbSyncing;
     if (!source_only_.empty() && d.status == api::kDbSyncing) d.status = api::kDbRunning;
+    if (in_sync && d.error && StartsWith(*d.error, failing_prefix)) d.error.reset();
   });
+  if (in_sync) failing_reported_ = false;
   // A table on the source only cannot be waited for: it has to be created on the destination.
   return in_sync || !source_only_.empty();
 }

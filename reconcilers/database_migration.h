@@ -115,6 +115,10 @@ class DatabaseMigration {
   // found by FollowTableSelection: until they exist on the destination the database cannot be
   // in sync (PollSync stops waiting for it) nor cut over.
   std::vector<std::string> source_only_;
+  // The subscription's worker errors at the previous PollSync (-1 before the first): a rise
+  // means it fails to apply changes, which the status then says until it is in sync again.
+  int64_t subscription_errors_ = -1;
+  bool failing_reported_ = false;
 };
 
 }  // namespace pgferry

@@ -133,6 +133,9 @@ SELECT n.nspname, c.relname
  WHERE s.subname = $1 AND s.subdbid = (SELECT oid FROM pg_catalog.pg_database
                                         WHERE datname = pg_catalog.current_database())
 )sql";
+// Errors of the subscription's apply and table sync workers so far (PostgreSQL 15+).
+inline constexpr const char* kSubscriptionErrors =
+    "SELECT apply_error_count + sync_error_count FROM pg_catalog.pg_stat_subscription_stats WHERE subname = $1";
 inline constexpr const char* kSlot = R"sql(
 SELECT active, active_pid,
        pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_lsn(), confirmed_flush_lsn)::bigint,

@@ -1,13 +1,60 @@
 #include "tests/harness/migration_fixture.h"
 
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
 #include <chrono>
+#include <fstream>
+#include <iterator>
 #include <thread>
+
+extern char** environ;
 
 namespace pgferry::testing {
 
 void MigrationTest::StartServers(PgClusterOptions src, PgClusterOptions dst) {
   src_ = PgCluster::Start(src);
   dst_ = PgCluster::Start(dst);
+}
+
+pid_t MigrationTest::SpawnMigrate(const std::string& manifest, const std::string& name,
+                                  const std::vector<std::string>& args) {
+  std::string path = dir_.Write(name + ".yaml", manifest), out = OutputOf(name);
+  std::vector<std::string> words = {PgferryBinary(), "migrate", "-f", path};
+  words.insert(words.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& w : words) argv.push_back(w.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t files;
+  posix_spawn_file_actions_init(&files);
+  posix_spawn_file_actions_addopen(&files, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&files, 1, 2);
+  pid_t pid = 0;
+  if (posix_spawn(&pid, argv[0], &files, nullptr, argv.data(), environ) != 0) pid = 0;
+  posix_spawn_file_actions_destroy(&files);
+  return pid;
+}
+
+std::string MigrationTest::OutputOf(const std::string& name) const { return dir_.path() + "/" + name + ".out"; }
+
+bool MigrationTest::WaitUntil(const std::function<bool()>& ready, int seconds) {
+  for (int i = 0; i < seconds * 100; ++i) {
+    if (ready()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return ready();
+}
+
+int MigrationTest::ExitCodeOf(pid_t pid) {
+  int st = 0;
+  waitpid(pid, &st, 0);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+std::string MigrationTest::ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
 ManifestOptions MigrationTest::Options(bool source_superuser, bool destination_superuser) {

@@ -6,6 +6,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <sys/types.h>
+
+#include <functional>
 #include <nlohmann/json.hpp>
 
 #include "tests/harness/manifest_builder.h"
@@ -27,6 +30,17 @@ class MigrationTest : public ::testing::Test {
   nlohmann::json MigrateJson(const std::string& manifest, int expect_exit = 0);
 
   static const nlohmann::json* Db(const nlohmann::json& status, const std::string& name);
+
+  // Starts `pgferry migrate -f <manifest> args...` in the background, stdout and stderr to
+  // OutputOf(name); its pid (0 when it could not start).
+  pid_t SpawnMigrate(const std::string& manifest, const std::string& name,
+                     const std::vector<std::string>& args = {});
+  std::string OutputOf(const std::string& name) const;
+  // Waits (polling every 10 ms, up to `seconds`) until `ready`; its last answer.
+  static bool WaitUntil(const std::function<bool()>& ready, int seconds = 10);
+  // The exit code of a child, -1 when a signal ended it.
+  static int ExitCodeOf(pid_t pid);
+  static std::string ReadFile(const std::string& path);
 
   // Source and destination hold the same rows in every table of `db`.
   void ExpectSameData(const std::string& db);

@@ -40,36 +40,6 @@ class MigrateTest : public MigrationTest {
     ExpectSameData("app");
   }
 
-  // Starts `pgferry migrate -f <manifest>` in the background, stdout and stderr to
-  // dir_/<name>.out; returns its pid (0 when it could not start).
-  pid_t SpawnMigrate(const std::string& manifest, const std::string& name) {
-    std::string path = dir_.Write(name + ".yaml", manifest), out = OutputOf(name);
-    std::string bin = PgferryBinary();
-    char* argv[] = {bin.data(), const_cast<char*>("migrate"), const_cast<char*>("-f"), path.data(), nullptr};
-    posix_spawn_file_actions_t files;
-    posix_spawn_file_actions_init(&files);
-    posix_spawn_file_actions_addopen(&files, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_adddup2(&files, 1, 2);
-    pid_t pid = 0;
-    if (posix_spawn(&pid, bin.c_str(), &files, nullptr, argv, environ) != 0) pid = 0;
-    posix_spawn_file_actions_destroy(&files);
-    return pid;
-  }
-  std::string OutputOf(const std::string& name) const { return dir_.path() + "/" + name + ".out"; }
-  // Waits (polling every 10 ms, up to 10 s) until `ready`; its last answer.
-  static bool WaitUntil(const std::function<bool()>& ready) {
-    for (int i = 0; i < 1000; ++i) {
-      if (ready()) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return ready();
-  }
-  // The exit code of a child, -1 when a signal ended it.
-  static int ExitCodeOf(pid_t pid) {
-    int st = 0;
-    waitpid(pid, &st, 0);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  }
   // A source transaction holding `table` of `db` in ACCESS EXCLUSIVE mode for `seconds`, so that
   // a run's pg_dump (LOCK TABLE) waits; returns once the lock is held. Join the thread.
   std::thread HoldSourceTable(const std::string& db, const std::string& table, int seconds) {
@@ -96,10 +66,6 @@ class MigrateTest : public MigrationTest {
     EXPECT_THAT(text, HasSubstr(stopped));
     EXPECT_THAT(text, HasSubstr("stopped; run it again to continue"));
     return text;
-  }
-  static std::string ReadFile(const std::string& path) {
-    std::ifstream in(path);
-    return std::string(std::istreambuf_iterator<char>(in), {});
   }
 };
 
