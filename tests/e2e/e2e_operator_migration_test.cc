@@ -267,5 +267,49 @@ TEST_F(OperatorMigrationTest, AKilledOperatorResumesTheCopyWithoutDuplicates) {
   EXPECT_EQ(op->Terminate(), 0) << op->log();
 }
 
+// GitOps: a table left out at first is included by editing the PgMigration while it replicates
+// (kubectl patch, as a Git commit would); the operator's run for the new generation adds it to
+// the publication and the subscription copies it, then its changes replicate.
+TEST_F(OperatorMigrationTest, IncludingATableByEditingThePgMigrationReplicatesIt) {
+  StartPostgres();
+  CreateSourceDatabase("app", 100);
+  src_->Exec("app", "CREATE TABLE public.\"Extra\" (id int PRIMARY KEY);"
+                    "INSERT INTO public.\"Extra\" SELECT generate_series(1, 50)");
+  auto op = StartOperator({"--replication-refresh-interval", "2s"});
+  ASSERT_TRUE(op->WaitForLog("Starting controller", std::chrono::seconds(30))) << op->log();
+  CommandResult r = Apply(Manifest("sel", "  databases: {include: [app]}\n  roles: {migrate: false}\n"
+                                          "  tables: {exclude: ['public.\"Extra\"']}\n"));
+  ASSERT_EQ(r.exit_code, 0) << r.all();
+  r = Kubectl({"wait", "--for=condition=Ready", "pgm/sel", "--timeout=120s"});
+  ASSERT_EQ(r.exit_code, 0) << r.all() << "\n--- operator log:\n" << op->log();
+  EXPECT_EQ(dst_->Scalar("app", "SELECT count(*) FROM public.\"Extra\""), "0");
+  EXPECT_THAT(Kubectl({"get", "pgm", "sel"}).out, ::testing::ContainsRegex("sel +Syncing +replication +1/1 +"));
+
+  r = Kubectl({"patch", "pgm", "sel", "--type", "merge", "-p", R"({"spec":{"tables":{"exclude":[]}}})"});
+  ASSERT_EQ(r.exit_code, 0) << r.all();
+  bool copied = false;
+  for (int i = 0; i < 300 && !copied; ++i) {
+    copied = dst_->Scalar("app", "SELECT count(*) FROM public.\"Extra\"") == "50";
+    if (!copied) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  EXPECT_TRUE(copied) << op->log();
+  src_->Exec("app", "INSERT INTO public.\"Extra\" VALUES (51)");
+  r = Kubectl({"wait", "--for=jsonpath={.status.databases[0].tablesSynced}=2", "pgm/sel", "--timeout=60s"});
+  EXPECT_EQ(r.exit_code, 0) << r.all() << "\n--- operator log:\n" << op->log();
+  EXPECT_EQ(JsonPath("sel", ".status.observedGeneration"), "2");
+  EXPECT_THAT(Kubectl({"describe", "pgm", "sel"}).out, HasSubstr("TableSelectionFollowed"));
+  bool replicated = false;
+  for (int i = 0; i < 300 && !replicated; ++i) {
+    replicated = dst_->Scalar("app", "SELECT count(*) FROM public.\"Extra\"") == "51";
+    if (!replicated) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  EXPECT_TRUE(replicated);
+  r = Kubectl({"delete", "pgm", "sel", "--timeout=60s"});
+  EXPECT_EQ(r.exit_code, 0) << r.all() << "\n--- operator log:\n" << op->log();
+  Objects o = ReplicationObjects("app");
+  EXPECT_EQ(o.publications + o.slots + o.subscriptions, 0);
+  EXPECT_EQ(op->Terminate(), 0) << op->log();
+}
+
 }  // namespace
 }  // namespace pgferry::e2e
