@@ -894,8 +894,12 @@ Status DatabaseMigration::Step() {
     return Status::Ok();  // PollSync / Cutover take it from here
   }
 
-  // pg_dump method: one snapshot for tables, sequences and large objects.
-  bool copied_now = !state_.count("data");
+  // pg_dump method: one snapshot for tables, sequences and large objects. A table selected since
+  // an earlier run copied the data (spec.tables changed before the database was done) is copied
+  // now, as the tables left by an interrupted run are: under this run's snapshot.
+  bool copied_now = !state_.count("data") ||
+                    std::any_of(plan_.tables.begin(), plan_.tables.end(),
+                                [&](const TableInfo& t) { return !state_.count(TableKey(t)); });
   if (copied_now) {
     RETURN_IF_ERROR(CheckTablesEmpty());
     auto snap_session = e_.options_.connector->Connect(src_params_);

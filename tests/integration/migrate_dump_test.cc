@@ -317,6 +317,37 @@ TEST_F(MigrateTest, AForeignKeyToATableWhoseRowsAreExcludedIsNamedBeforeAnything
   EXPECT_EQ(dst_->Scalar("app", "SELECT count(*) FROM pg_constraint WHERE conname = 'orders_customer_id_fkey'"), "1");
 }
 
+// A database that failed after its data was copied (here post-data: a foreign key to a table
+// left out, whose destination copy the user had loaded with too few rows), then the table is
+// included: the rerun copies it and finishes. It used to skip the copy (the data step was
+// recorded done) and fail the same way on every run.
+TEST_F(MigrateTest, ATableIncludedAfterTheDataWasCopiedIsCopiedByTheRerun) {
+  StartServers();
+  src_->Exec("postgres", "CREATE DATABASE app");
+  src_->Exec("app", R"sql(
+    CREATE TABLE public.customers (id int PRIMARY KEY, name text);
+    CREATE TABLE public.orders (id int PRIMARY KEY, customer_id int REFERENCES public.customers);
+    INSERT INTO public.customers SELECT g, 'c' || g FROM generate_series(1, 100) g;
+    INSERT INTO public.orders SELECT g, 1 + g % 100 FROM generate_series(1, 1000) g;)sql");
+  dst_->Exec("postgres", "CREATE DATABASE app");
+  dst_->Exec("app", "CREATE TABLE public.customers (id int PRIMARY KEY, name text); "
+                    "INSERT INTO public.customers VALUES (1, 'loaded by hand')");
+  auto o = Options();
+  const std::string base = "  method: dump\n  databases: {include: [app]}\n  roles: {migrate: false}\n";
+  o.extra_spec = base + "  tables: {exclude: [app.public.customers]}\n";
+  auto status = MigrateJson(BuildManifest(o), 1);
+  EXPECT_EQ((*Db(status, "app"))["status"], "failed");
+  EXPECT_THAT((*Db(status, "app"))["error"].get<std::string>(), HasSubstr("orders_customer_id_fkey"));
+
+  dst_->Exec("app", "DELETE FROM public.customers");
+  o.extra_spec = base;
+  status = MigrateJson(BuildManifest(o));
+  EXPECT_EQ((*Db(status, "app"))["status"], "done") << status.dump(2);
+  EXPECT_EQ((*Db(status, "app"))["tablesSynced"], 2);
+  ExpectSameData("app");
+  EXPECT_EQ(dst_->Scalar("app", "SELECT count(*) FROM pg_constraint WHERE conname = 'orders_customer_id_fkey'"), "1");
+}
+
 // Two runs of one migration at once (a retried CI job, a CLI run beside the operator, an old
 // operator leader still finishing) used to copy the small tables twice, since those are loaded
 // without TRUNCATE into tables checked empty, and both said done. One run at a time holds the
