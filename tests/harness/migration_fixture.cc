@@ -18,6 +18,12 @@ void MigrationTest::StartServers(PgClusterOptions src, PgClusterOptions dst) {
   dst_ = PgCluster::Start(dst);
 }
 
+void MigrationTest::CleanUpAndExpectNothingLeft(const ManifestOptions& o, const std::string& db) {
+  CommandResult c = Run("cleanup", BuildManifest(o));
+  EXPECT_EQ(c.exit_code, 0) << c.output << c.err;
+  EXPECT_EQ(LeftoverReplicationObjects({db}), 0);
+}
+
 pid_t MigrationTest::SpawnMigrate(const std::string& manifest, const std::string& name,
                                   const std::vector<std::string>& args) {
   std::string path = dir_.Write(name + ".yaml", manifest), out = OutputOf(name);

@@ -49,6 +49,8 @@ class MigrationTest : public ::testing::Test {
   // Publications (in the listed source dbs), slots and subscriptions (in the listed destination
   // dbs) whose names start with "pgferry_".
   int LeftoverReplicationObjects(const std::vector<std::string>& dbs);
+  // `pgferry cleanup` succeeds and leaves no replication object in `db`.
+  void CleanUpAndExpectNothingLeft(const ManifestOptions& o, const std::string& db);
 
   TempDir dir_;
   std::unique_ptr<PgCluster> src_, dst_;

@@ -18,6 +18,17 @@ using ::testing::Not;
 
 class ReplicationTest : public MigrationTest {
  protected:
+  // Servers, "shop" on the source, and a first run that leaves it replicating (syncing) with
+  // `extra_spec` added to the spec; the manifest options.
+  ManifestOptions ShopReplicating(const std::string& extra_spec = "") {
+    StartServers();
+    CreateShop(*src_);
+    auto o = Options();
+    o.extra_spec = "  databases: {include: [shop]}\n" + extra_spec;
+    auto status = MigrateJson(BuildManifest(o));
+    EXPECT_EQ((*Db(status, "shop"))["status"], "syncing") << status.dump(2);
+    return o;
+  }
   void CreateShop(const PgCluster& c, const std::string& db = "shop") {
     c.Exec("postgres", "CREATE DATABASE " + QuoteIdent(db));
     c.Exec(db, R"sql(
@@ -109,8 +120,7 @@ TEST_F(ReplicationTest, ChangesDuringTheInitialCopyAllArrive) {
   EXPECT_EQ((*Db(status, "shop"))["method"], "replication");
   EXPECT_TRUE(WaitForSameData("shop", 60));
   ExpectSameData("shop");
-  ASSERT_EQ(Run("cleanup", BuildManifest(o)).exit_code, 0);
-  EXPECT_EQ(LeftoverReplicationObjects({"shop"}), 0);
+  CleanUpAndExpectNothingLeft(o, "shop");
 }
 
 TEST_F(ReplicationTest, RerunAfterKillingMigrateMidCopyEndsEqual) {
@@ -143,8 +153,7 @@ TEST_F(ReplicationTest, RerunAfterKillingMigrateMidCopyEndsEqual) {
   ExpectSameData("shop");
   // One slot, one publication, one subscription: the rerun did not make a second set.
   EXPECT_EQ(LeftoverReplicationObjects({"shop"}), 3);
-  ASSERT_EQ(Run("cleanup", BuildManifest(o)).exit_code, 0);
-  EXPECT_EQ(LeftoverReplicationObjects({"shop"}), 0);
+  CleanUpAndExpectNothingLeft(o, "shop");
 }
 
 TEST_F(ReplicationTest, CleanupWithTheSourceDownDetachesAndReportsTheSlot) {
@@ -325,8 +334,7 @@ TEST_F(ReplicationTest, AForeignKeyToAnExcludedTableFailsInOneLineAndTheSlotIsLi
     EXPECT_EQ((*db)["replicationObjects"]["slot"],
               src_->Scalar("shop", "SELECT slot_name FROM pg_replication_slots"));
   }
-  ASSERT_EQ(Run("cleanup", BuildManifest(o)).exit_code, 0);
-  EXPECT_EQ(LeftoverReplicationObjects({"shop"}), 0);
+  CleanUpAndExpectNothingLeft(o, "shop");
 }
 
 // Editing spec.tables of a migration that replicates (kubectl edit, a GitOps commit, a rerun
@@ -372,27 +380,19 @@ TEST_F(ReplicationTest, ChangingTheTableSelectionWhileReplicatingAddsAndRemovesT
             "Audit Log,customers");
   src_->Exec("shop", "INSERT INTO public.orders (customer_id, total) VALUES (1, 1)");
   src_->Exec("shop", "INSERT INTO public.customers (name) VALUES ('after')");
-  bool arrived = false;
-  for (int i = 0; i < 300 && !arrived; ++i) {
-    arrived = dst_->Scalar("shop", "SELECT count(*) FROM public.customers WHERE name = 'after'") == "1";
-    if (!arrived) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  EXPECT_TRUE(arrived);
+  EXPECT_TRUE(WaitUntil([&] {
+    return dst_->Scalar("shop", "SELECT count(*) FROM public.customers WHERE name = 'after'") == "1";
+  }, 30));
   EXPECT_EQ(dst_->Scalar("shop", "SELECT count(*) FROM public.orders"), "5000");
-  ASSERT_EQ(Run("cleanup", BuildManifest(o)).exit_code, 0);
-  EXPECT_EQ(LeftoverReplicationObjects({"shop"}), 0);
+  CleanUpAndExpectNothingLeft(o, "shop");
 }
 
 // A table created on the source while replicating (FOR ALL TABLES publishes it at once, but
 // the destination has no such table: DDL is not replicated) is named in the status; once it is
 // created on the destination, the next run refreshes the subscription, which copies it.
 TEST_F(ReplicationTest, ATableCreatedOnTheSourceWhileReplicatingIsNamedThenCopiedOnceItExistsOnTheDestination) {
-  StartServers();
-  CreateShop(*src_);
-  auto o = Options();
-  o.extra_spec = "  databases: {include: [shop]}\n";
-  auto status = MigrateJson(BuildManifest(o));
-  EXPECT_EQ((*Db(status, "shop"))["status"], "syncing");
+  auto o = ShopReplicating();
+  nlohmann::json status;
   EXPECT_EQ(src_->Scalar("shop", "SELECT puballtables FROM pg_publication"), "t");
   src_->Exec("shop", "CREATE TABLE public.\"New Table\" (id int PRIMARY KEY, v text);"
                      "INSERT INTO public.\"New Table\" SELECT g, 'v' || g FROM generate_series(1, 10) g");
@@ -416,8 +416,7 @@ TEST_F(ReplicationTest, ATableCreatedOnTheSourceWhileReplicatingIsNamedThenCopie
   EXPECT_EQ(dst_->Scalar("shop", "SELECT count(*) FROM public.\"New Table\""), "10");
   src_->Exec("shop", "INSERT INTO public.\"New Table\" VALUES (11, 'late')");
   EXPECT_TRUE(WaitForSameData("shop"));
-  ASSERT_EQ(Run("cleanup", BuildManifest(o)).exit_code, 0);
-  EXPECT_EQ(LeftoverReplicationObjects({"shop"}), 0);
+  CleanUpAndExpectNothingLeft(o, "shop");
 }
 
 // A change the subscription cannot apply (here a row written on the destination in the way of
@@ -425,12 +424,7 @@ TEST_F(ReplicationTest, ATableCreatedOnTheSourceWhileReplicatingIsNamedThenCopie
 // seconds, and the run used to wait with nothing to show. Now the run says so while it waits,
 // and the error goes once the way is clear and the database is in sync.
 TEST_F(ReplicationTest, ASubscriptionThatCannotApplyAChangeIsReportedWhileTheRunWaits) {
-  StartServers();
-  CreateShop(*src_);
-  auto o = Options();
-  o.extra_spec = "  databases: {include: [shop]}\n";
-  auto status = MigrateJson(BuildManifest(o));
-  EXPECT_EQ((*Db(status, "shop"))["status"], "syncing");
+  auto o = ShopReplicating();
   dst_->Exec("shop", "INSERT INTO public.customers VALUES (501, 'in the way')");
   src_->Exec("shop", "INSERT INTO public.customers (name) VALUES ('from the source')");  // id 501
   pid_t pid = SpawnMigrate(BuildManifest(o), "wait");
@@ -440,11 +434,10 @@ TEST_F(ReplicationTest, ASubscriptionThatCannotApplyAChangeIsReportedWhileTheRun
   dst_->Exec("shop", "DELETE FROM public.customers WHERE id = 501");
   EXPECT_EQ(ExitCodeOf(pid), 0) << ReadFile(OutputOf("wait"));
   EXPECT_EQ(dst_->Scalar("shop", "SELECT name FROM public.customers WHERE id = 501"), "from the source");
-  status = MigrateJson(BuildManifest(o));
+  auto status = MigrateJson(BuildManifest(o));
   EXPECT_EQ((*Db(status, "shop"))["status"], "syncing");
   EXPECT_FALSE((*Db(status, "shop")).contains("error") && (*Db(status, "shop"))["error"].is_string()) << status.dump(2);
-  ASSERT_EQ(Run("cleanup", BuildManifest(o)).exit_code, 0);
-  EXPECT_EQ(LeftoverReplicationObjects({"shop"}), 0);
+  CleanUpAndExpectNothingLeft(o, "shop");
 }
 
 TEST_F(ReplicationTest, DestinationTableWithForeignRowsFailsNamingIt) {
