@@ -942,14 +942,26 @@ Status DatabaseMigration::FollowTableSelection() {
   for (size_t i = 0; i < pub.size(); ++i)
     if (!pub.Get(i, 2).empty()) published.insert({pub.Get(i, 1), pub.Get(i, 2)});
   for (size_t i = 0; i < sub.size(); ++i) subscribed.insert({sub.Get(i, 0), sub.Get(i, 1)});
+  // This function's warnings describe the present: those of an earlier run go first.
+  const std::string kSourceOnly = " is on the source only (created after the schema was copied";
+  const std::string kAllTables = " is FOR ALL TABLES (created before spec.tables named any)";
+  SetDb([&](api::DatabaseStatus& d) {
+    d.warnings.erase(std::remove_if(d.warnings.begin(), d.warnings.end(),
+                                    [&](const std::string& w) {
+                                      return w.find(kSourceOnly) != std::string::npos ||
+                                             w.find(kAllTables) != std::string::npos;
+                                    }),
+                     d.warnings.end());
+    if (d.error && StartsWith(*d.error, "not cut over: ")) d.error.reset();  // Cutover says it again
+  });
   auto warn_once = [&](const std::string& w) {
     SetDb([&](api::DatabaseStatus& d) {
       if (std::find(d.warnings.begin(), d.warnings.end(), w) == d.warnings.end()) d.warnings.push_back(w);
     });
   };
   if (all_tables && !plan_.all_tables)
-    warn_once("publication " + name_ + " is FOR ALL TABLES (created before spec.tables named any), so "
-              "the tables spec.tables now leaves out keep replicating until cutover");
+    warn_once("publication " + name_ + kAllTables + ", so the tables spec.tables now leaves out keep "
+              "replicating until cutover");
   // The tables the subscription does not copy yet: each must exist on the destination (a table
   // created on the source since the schema was copied does not: logical replication carries no
   // DDL) and be empty there (the subscription copies it whole).
@@ -973,9 +985,8 @@ Status DatabaseMigration::FollowTableSelection() {
       const TableInfo* t = copy[std::stoul(missing.Get(i, 0))];
       absent.insert({t->schema, t->name});
       source_only_.push_back(t->Qualified());
-      warn_once("table " + t->Qualified() + " is on the source only (created after the schema was copied; "
-                "logical replication carries no DDL): create it on the destination and run again to "
-                "replicate it" +
+      warn_once("table " + t->Qualified() + kSourceOnly + "; logical replication carries no DDL): create "
+                "it on the destination and run again to replicate it" +
                 std::string(all_tables ? "; until then the subscription stops at its first change (the "
                                          "publication is FOR ALL TABLES), and the lag grows"
                                        : ""));
