@@ -495,6 +495,33 @@ TEST_F(MigrateTest, AStopDuringThePostDataRestoreCancelsItAndARerunFinishes) {
   ExpectSameData("app");
 }
 
+// The same during pre-data (thousands of tables: seconds of CREATE TABLE): pg_dump and
+// pg_restore are ended, none of their sessions stays, and the rerun restores the rest.
+TEST_F(MigrateTest, AStopDuringThePreDataRestoreEndsPgDumpAndPgRestoreAndARerunFinishes) {
+  StartServers();
+  src_->Exec("postgres", "CREATE DATABASE app");
+  src_->Exec("app", "DO $$ BEGIN FOR i IN 1..2000 LOOP "
+                    "EXECUTE format('CREATE TABLE public.t%s (id int PRIMARY KEY, v text)', i); END LOOP; END $$");
+  auto o = Options();
+  o.extra_spec = "  databases: {include: [app]}\n  method: dump\n  roles: {migrate: false}\n";
+  pid_t pid = SpawnMigrate(BuildManifest(o), "stop");
+  ASSERT_NE(pid, 0);
+  StopWhen(pid, "stop", [&] {  // some tables restored (the database exists once the run made it)
+    return dst_->Scalar("postgres", "SELECT count(*) FROM pg_database WHERE datname = 'app'") == "1" &&
+           dst_->Scalar("app", "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'") != "0";
+  }, "stopped during the schema restore (pre-data)");
+  auto tools_connected = [&] {
+    return src_->Scalar("postgres", "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pg_dump'") +
+           dst_->Scalar("postgres", "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pg_restore'");
+  };
+  EXPECT_TRUE(WaitUntil([&] { return tools_connected() == "00"; })) << tools_connected();
+  EXPECT_NE(dst_->Scalar("app", "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"), "2000");
+  auto status = MigrateJson(BuildManifest(o));
+  EXPECT_EQ((*Db(status, "app"))["status"], "done") << status.dump(2);
+  EXPECT_EQ(dst_->Scalar("app", "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"), "2000");
+  EXPECT_EQ(dst_->Scalar("app", "SELECT count(*) FROM pg_indexes WHERE schemaname = 'public'"), "2000");
+}
+
 TEST_F(MigrateTest, OneDatabaseRejectedByPgHbaFailsWhileOthersFinish) {
   StartServers({.hba = {"host db1 all 127.0.0.1/32 reject"}});
   CreateDatabases({"db1", "db2"});
