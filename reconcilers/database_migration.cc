@@ -303,16 +303,14 @@ Status DatabaseMigration::RestoreSection(const std::string& section) {
   return SetState(section, "restored");
 }
 
-Status DatabaseMigration::CheckTablesEmpty(const std::vector<const TableInfo*>* only) {
-  std::vector<const TableInfo*> check;
-  for (const auto& t : plan_.tables) {
-    if (only || state_.count(TableKey(t))) continue;
-    // An extension's configuration table starts with the rows CREATE EXTENSION put there; the
-    // copy replaces them with the source's.
-    if (!t.extension.empty()) continue;
-    check.push_back(&t);
-  }
-  if (only) check = *only;
+std::vector<const TableInfo*> DatabaseMigration::TablesNotCopiedYet() const {
+  std::vector<const TableInfo*> out;
+  for (const auto& t : plan_.tables)
+    if (!state_.count(TableKey(t)) && t.extension.empty()) out.push_back(&t);
+  return out;
+}
+
+Status DatabaseMigration::CheckTablesEmpty(const std::vector<const TableInfo*>& check) {
   // Up to 500 tables a statement: a round trip per table cost seconds for 10,000 tables.
   constexpr size_t kChunk = 500;
   for (size_t at = 0; at < check.size(); at += kChunk) {
@@ -835,7 +833,7 @@ Status DatabaseMigration::Step() {
         interrupted = interrupted || (slot.ok() && !slot->empty());
       }
       if (interrupted) RETURN_IF_ERROR(ResetInterruptedReplicationCopy());
-      RETURN_IF_ERROR(CheckTablesEmpty());
+      RETURN_IF_ERROR(CheckTablesEmpty(TablesNotCopiedYet()));
       // Names are in the status before anything is created.
       SetDb([&](api::DatabaseStatus& d) {
         d.replicationObjects = {name_, name_, name_};
@@ -901,7 +899,7 @@ Status DatabaseMigration::Step() {
                     std::any_of(plan_.tables.begin(), plan_.tables.end(),
                                 [&](const TableInfo& t) { return !state_.count(TableKey(t)); });
   if (copied_now) {
-    RETURN_IF_ERROR(CheckTablesEmpty());
+    RETURN_IF_ERROR(CheckTablesEmpty(TablesNotCopiedYet()));
     auto snap_session = e_.options_.connector->Connect(src_params_);
     if (!snap_session.ok()) return snap_session.status().Prefixed("source");
     pg::Session& snap = **snap_session;
@@ -942,26 +940,12 @@ Status DatabaseMigration::FollowTableSelection() {
   for (size_t i = 0; i < pub.size(); ++i)
     if (!pub.Get(i, 2).empty()) published.insert({pub.Get(i, 1), pub.Get(i, 2)});
   for (size_t i = 0; i < sub.size(); ++i) subscribed.insert({sub.Get(i, 0), sub.Get(i, 1)});
-  // This function's warnings describe the present: those of an earlier run go first.
   const std::string kSourceOnly = " is on the source only (created after the schema was copied";
   const std::string kAllTables = " is FOR ALL TABLES (created before spec.tables named any)";
-  SetDb([&](api::DatabaseStatus& d) {
-    d.warnings.erase(std::remove_if(d.warnings.begin(), d.warnings.end(),
-                                    [&](const std::string& w) {
-                                      return w.find(kSourceOnly) != std::string::npos ||
-                                             w.find(kAllTables) != std::string::npos;
-                                    }),
-                     d.warnings.end());
-    if (d.error && StartsWith(*d.error, "not cut over: ")) d.error.reset();  // Cutover says it again
-  });
-  auto warn_once = [&](const std::string& w) {
-    SetDb([&](api::DatabaseStatus& d) {
-      if (std::find(d.warnings.begin(), d.warnings.end(), w) == d.warnings.end()) d.warnings.push_back(w);
-    });
-  };
+  std::vector<std::string> warnings;
   if (all_tables && !plan_.all_tables)
-    warn_once("publication " + name_ + kAllTables + ", so the tables spec.tables now leaves out keep "
-              "replicating until cutover");
+    warnings.push_back("publication " + name_ + kAllTables + ", so the tables spec.tables now leaves out "
+                       "keep replicating until cutover");
   // The tables the subscription does not copy yet: each must exist on the destination (a table
   // created on the source since the schema was copied does not: logical replication carries no
   // DDL) and be empty there (the subscription copies it whole).
@@ -985,17 +969,29 @@ Status DatabaseMigration::FollowTableSelection() {
       const TableInfo* t = copy[std::stoul(missing.Get(i, 0))];
       absent.insert({t->schema, t->name});
       source_only_.push_back(t->Qualified());
-      warn_once("table " + t->Qualified() + kSourceOnly + "; logical replication carries no DDL): create "
-                "it on the destination and run again to replicate it" +
-                std::string(all_tables ? "; until then the subscription stops at its first change (the "
-                                         "publication is FOR ALL TABLES), and the lag grows"
-                                       : ""));
+      warnings.push_back("table " + t->Qualified() + kSourceOnly + "; logical replication carries no "
+                         "DDL): create it on the destination and run again to replicate it" +
+                         std::string(all_tables ? "; until then the subscription stops at its first change "
+                                                  "(the publication is FOR ALL TABLES), and the lag grows"
+                                                : ""));
     }
     copy.erase(std::remove_if(copy.begin(), copy.end(),
                               [&](const TableInfo* t) { return absent.count({t->schema, t->name}) > 0; }),
                copy.end());
-    RETURN_IF_ERROR(CheckTablesEmpty(&copy));
   }
+  // These warnings and the cutover's refusal describe the present: an earlier run's go first
+  // (the operator keeps the status across runs; Cutover says its refusal again if it holds).
+  SetDb([&](api::DatabaseStatus& d) {
+    d.warnings.erase(std::remove_if(d.warnings.begin(), d.warnings.end(),
+                                    [&](const std::string& w) {
+                                      return w.find(kSourceOnly) != std::string::npos ||
+                                             w.find(kAllTables) != std::string::npos;
+                                    }),
+                     d.warnings.end());
+    d.warnings.insert(d.warnings.end(), warnings.begin(), warnings.end());
+    if (d.error && StartsWith(*d.error, "not cut over: ")) d.error.reset();
+  });
+  RETURN_IF_ERROR(CheckTablesEmpty(copy));
   // FOR TABLE publications list the tables themselves: add the wanted ones, drop the others.
   std::vector<Name> pub_add, pub_drop, unsubscribe;
   if (!all_tables) {
@@ -1058,14 +1054,10 @@ bool DatabaseMigration::PollSync() {
     }
   }
   const std::string failing_prefix = "the subscription fails to apply changes";
-  if (failing) {
-    const std::string why = failing_prefix + " (its workers have failed " + std::to_string(subscription_errors_) +
-                            " times; they retry every few seconds): the destination server's log says why, "
-                            "e.g. a duplicate key from a row written on the destination, or a missing table";
-    SetDb([&](api::DatabaseStatus& d) { d.error = why; });
-    if (!failing_reported_) e_.Event("SubscriptionFailing", "database \"" + plan_.dbname + "\": " + why, true);
-    failing_reported_ = true;
-  }
+  const std::string failing_why =
+      failing_prefix + " (its workers have failed " + std::to_string(subscription_errors_) +
+      " times; they retry every few seconds): the destination server's log says why, e.g. a duplicate "
+      "key from a row written on the destination, or a missing table";
   int64_t total = sub->GetInt(0, 1), ready = sub->GetInt(0, 2), unlogged = 0;
   for (const auto& t : plan_.tables) unlogged += t.unlogged ? 1 : 0;
   bool in_sync = caught_up && ready == total && sub->GetBool(0, 0) && source_only_.empty();
@@ -1077,9 +1069,14 @@ bool DatabaseMigration::PollSync() {
     d.tablesSynced = std::min<int64_t>(d.tablesTotal, ready + unlogged);
     if (in_sync && d.status == api::kDbRunning) d.status = api::kDbSyncing;
     if (!source_only_.empty() && d.status == api::kDbSyncing) d.status = api::kDbRunning;
-    if (in_sync && d.error && StartsWith(*d.error, failing_prefix)) d.error.reset();
+    if (failing)
+      d.error = failing_why;
+    else if (in_sync && d.error && StartsWith(*d.error, failing_prefix))
+      d.error.reset();
   });
-  if (in_sync) failing_reported_ = false;
+  if (failing && !failing_reported_)
+    e_.Event("SubscriptionFailing", "database \"" + plan_.dbname + "\": " + failing_why, true);
+  failing_reported_ = !in_sync && (failing_reported_ || failing);
   // A table on the source only cannot be waited for: it has to be created on the destination.
   return in_sync || !source_only_.empty();
 }
@@ -1117,7 +1114,6 @@ void DatabaseMigration::Cutover() {
     d.status = api::kDbDone;
     d.lagBytes = 0;
     d.walRetainedBytes = 0;
-    if (d.error && StartsWith(*d.error, "not cut over: ")) d.error.reset();
   });
   e_.Event("CutOver", "database \"" + plan_.dbname + "\": sequences synced, replication objects dropped");
 }

@@ -45,8 +45,11 @@ class DatabaseMigration {
   Status LoadState();
   Status SetState(const std::string& key, const std::string& value);
   Status RestoreSection(const std::string& section);
-  // The tables of the plan not copied yet, or `only` when given, hold no rows on the destination.
-  Status CheckTablesEmpty(const std::vector<const TableInfo*>* only = nullptr);
+  // The tables of the plan without a copy mark, but extension configuration tables (CREATE
+  // EXTENSION fills them, the copy replaces those rows).
+  std::vector<const TableInfo*> TablesNotCopiedYet() const;
+  // None of `tables` holds rows on the destination.
+  Status CheckTablesEmpty(const std::vector<const TableInfo*>& tables);
   // Replication that runs already follows spec.tables as it is now (FOR TABLE publications):
   // newly selected tables are added to the publication and copied by the subscription
   // (REFRESH PUBLICATION, copy_data = true), tables no longer selected are dropped from both.

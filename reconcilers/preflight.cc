@@ -101,24 +101,14 @@ std::map<std::string, std::vector<const TableInfo*>> RowHolders(const std::vecto
 // key is checked against those) or the left-out rows come from an extension's configuration
 // table (CREATE EXTENSION makes them). Empty tables count as holding none.
 std::vector<std::string> ForeignKeysToLeftOutRows(const DatabaseProbe& db, const std::vector<TableInfo>& selected) {
-  std::set<std::string> chosen;
-  for (const auto& t : selected) chosen.insert(t.Qualified());
-  const auto& all = db.source->tables;
-  std::map<std::string, const TableInfo*> by_name;
-  for (const auto& t : all) by_name[t.Qualified()] = &t;
-  // Copied: the table or a partitioned table above it was selected.
-  auto copied = [&](const TableInfo& leaf) {
-    const TableInfo* cur = &leaf;
-    for (int depth = 0; depth < 64; ++depth) {
-      if (chosen.count(cur->Qualified())) return true;
-      if (!cur->is_partition) return false;
-      auto it = by_name.find(cur->parent_schema + "." + cur->parent_name);
-      if (it == by_name.end()) return false;
-      cur = it->second;
-    }
-    return false;
-  };
-  auto source_rows = RowHolders(all);
+  auto source_rows = RowHolders(db.source->tables);
+  // Copied: the ordinary tables holding the rows of a selected table (itself, or its partitions).
+  std::set<const TableInfo*> copied_leaves;
+  for (const auto& t : selected) {
+    auto it = source_rows.find(t.Qualified());
+    if (it != source_rows.end()) copied_leaves.insert(it->second.begin(), it->second.end());
+  }
+  auto copied = [&](const TableInfo& leaf) { return copied_leaves.count(&leaf) > 0; };
   auto destination_rows = RowHolders(db.destination ? db.destination->tables : std::vector<TableInfo>{});
   auto any = [](const std::map<std::string, std::vector<const TableInfo*>>& holders, const std::string& table,
                 const std::function<bool(const TableInfo&)>& pick) {

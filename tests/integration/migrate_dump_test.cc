@@ -40,6 +40,17 @@ class MigrateTest : public MigrationTest {
     ExpectSameData("app");
   }
 
+  // Database "app" on the source: `customers` (a quoted name) with 100 rows and public.orders
+  // with 1,000 rows whose foreign key orders_customer_id_fkey references it.
+  void CreateOrdersReferencingCustomers(const std::string& customers) {
+    src_->Exec("postgres", "CREATE DATABASE app");
+    src_->Exec("app", "CREATE TABLE public." + customers + " (id int PRIMARY KEY, name text);"
+                      "CREATE TABLE public.orders (id int PRIMARY KEY, customer_id int REFERENCES public." +
+                          customers + ");"
+                      "INSERT INTO public." + customers + " SELECT g, 'c' || g FROM generate_series(1, 100) g;"
+                      "INSERT INTO public.orders SELECT g, 1 + g % 100 FROM generate_series(1, 1000) g");
+  }
+
   // A source transaction holding `table` of `db` in ACCESS EXCLUSIVE mode for `seconds`, so that
   // a run's pg_dump (LOCK TABLE) waits; returns once the lock is held. Join the thread.
   std::thread HoldSourceTable(const std::string& db, const std::string& table, int seconds) {
@@ -286,14 +297,9 @@ TEST_F(MigrateTest, RowLevelSecurityThatHidesRowsFromTheSourceUserIsRefusedUntil
 // key and the way out before anything is written; leaving the referencing table out too works.
 TEST_F(MigrateTest, AForeignKeyToATableWhoseRowsAreExcludedIsNamedBeforeAnythingIsWritten) {
   StartServers();
-  src_->Exec("postgres", "CREATE DATABASE app");
-  src_->Exec("app", R"sql(
-    CREATE TABLE public."Customers" (id int PRIMARY KEY, name text);
-    CREATE TABLE public.orders (id int PRIMARY KEY, customer_id int REFERENCES public."Customers");
-    CREATE TABLE public.notes (id int PRIMARY KEY, body text);
-    INSERT INTO public."Customers" SELECT g, 'c' || g FROM generate_series(1, 100) g;
-    INSERT INTO public.orders SELECT g, 1 + g % 100 FROM generate_series(1, 1000) g;
-    INSERT INTO public.notes SELECT g, 'n' FROM generate_series(1, 10) g;)sql");
+  CreateOrdersReferencingCustomers("\"Customers\"");
+  src_->Exec("app", "CREATE TABLE public.notes (id int PRIMARY KEY, body text);"
+                    "INSERT INTO public.notes SELECT g, 'n' FROM generate_series(1, 10) g");
   auto o = Options();
   o.extra_spec = "  method: dump\n  databases: {include: [app]}\n  tables: {exclude: ['app.public.\"Customers\"']}\n";
   CommandResult c = Run("check", BuildManifest(o));
@@ -323,12 +329,7 @@ TEST_F(MigrateTest, AForeignKeyToATableWhoseRowsAreExcludedIsNamedBeforeAnything
 // recorded done) and fail the same way on every run.
 TEST_F(MigrateTest, ATableIncludedAfterTheDataWasCopiedIsCopiedByTheRerun) {
   StartServers();
-  src_->Exec("postgres", "CREATE DATABASE app");
-  src_->Exec("app", R"sql(
-    CREATE TABLE public.customers (id int PRIMARY KEY, name text);
-    CREATE TABLE public.orders (id int PRIMARY KEY, customer_id int REFERENCES public.customers);
-    INSERT INTO public.customers SELECT g, 'c' || g FROM generate_series(1, 100) g;
-    INSERT INTO public.orders SELECT g, 1 + g % 100 FROM generate_series(1, 1000) g;)sql");
+  CreateOrdersReferencingCustomers("customers");
   dst_->Exec("postgres", "CREATE DATABASE app");
   dst_->Exec("app", "CREATE TABLE public.customers (id int PRIMARY KEY, name text); "
                     "INSERT INTO public.customers VALUES (1, 'loaded by hand')");
