@@ -1060,7 +1060,10 @@ bool DatabaseMigration::PollSync() {
       "key from a row written on the destination, or a missing table";
   int64_t total = sub->GetInt(0, 1), ready = sub->GetInt(0, 2), unlogged = 0;
   for (const auto& t : plan_.tables) unlogged += t.unlogged ? 1 : 0;
-  bool in_sync = caught_up && ready == total && sub->GetBool(0, 0) && source_only_.empty();
+  // Not while the apply worker is down or has just failed: a change it cannot apply holds
+  // everything behind it.
+  bool in_sync = caught_up && ready == total && sub->GetBool(0, 0) && sub->GetBool(0, 3) && !failing &&
+                 source_only_.empty();
   SetDb([&](api::DatabaseStatus& d) {
     d.lagBytes = caught_up ? 0 : lag;
     d.walRetainedBytes = std::max<int64_t>(0, slot->GetInt(0, 6));

@@ -156,7 +156,10 @@ inline constexpr const char* kSubscription = R"sql(
 SELECT s.subenabled,
        (SELECT count(*) FROM pg_catalog.pg_subscription_rel r WHERE r.srsubid = s.oid),
        (SELECT count(*) FROM pg_catalog.pg_subscription_rel r
-         WHERE r.srsubid = s.oid AND r.srsubstate IN ('r', 's'))
+         WHERE r.srsubid = s.oid AND r.srsubstate IN ('r', 's')),
+       -- its apply worker runs (after an error it is gone for a few seconds before a retry)
+       EXISTS (SELECT 1 FROM pg_catalog.pg_stat_subscription st
+                WHERE st.subid = s.oid AND st.relid IS NULL AND st.pid IS NOT NULL)
   FROM pg_catalog.pg_subscription s
  WHERE s.subname = $1 AND s.subdbid = (SELECT oid FROM pg_catalog.pg_database
                                         WHERE datname = pg_catalog.current_database())
