@@ -136,12 +136,16 @@ SELECT n.nspname, c.relname
 // Errors of the subscription's apply and table sync workers so far (PostgreSQL 15+).
 inline constexpr const char* kSubscriptionErrors =
     "SELECT apply_error_count + sync_error_count FROM pg_catalog.pg_stat_subscription_stats WHERE subname = $1";
+// The source's position is the WAL *insert* position: pg_current_wal_lsn() is the write
+// position, which with synchronous_commit = off lags commits already made (up to
+// wal_writer_delay, longer under load), so a slot that confirmed it could still miss them; a
+// cutover then dropped them (and a change the destination could not apply looked in sync).
 inline constexpr const char* kSlot = R"sql(
 SELECT active, active_pid,
-       pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_lsn(), confirmed_flush_lsn)::bigint,
-       confirmed_flush_lsn::text, pg_catalog.pg_current_wal_lsn()::text,
+       pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_insert_lsn(), confirmed_flush_lsn)::bigint,
+       confirmed_flush_lsn::text, pg_catalog.pg_current_wal_insert_lsn()::text,
        pg_catalog.pg_wal_lsn_diff(confirmed_flush_lsn, $2::pg_lsn) >= 0,
-       COALESCE(pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_lsn(), restart_lsn), 0)::bigint
+       COALESCE(pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_insert_lsn(), restart_lsn), 0)::bigint
   FROM pg_catalog.pg_replication_slots WHERE slot_name = $1
 )sql";
 inline constexpr const char* kSlotsWithPrefix = R"sql(
