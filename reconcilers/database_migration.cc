@@ -965,12 +965,27 @@ Status DatabaseMigration::FollowTableSelection() {
     ASSIGN_OR_RETURN(auto missing,
                      dst_->Query("SELECT i FROM (VALUES " + values + ") v(i, s, t) WHERE pg_catalog.to_regclass("
                                  "pg_catalog.quote_ident(s) || '.' || pg_catalog.quote_ident(t)) IS NULL"));
-    for (size_t i = 0; i < missing.size(); ++i) {
-      const TableInfo* t = copy[std::stoul(missing.Get(i, 0))];
+    // Logical replication carries no DDL: pgferry creates them from their source definitions.
+    std::vector<const TableInfo*> missing_tables;
+    for (size_t i = 0; i < missing.size(); ++i) missing_tables.push_back(copy[std::stoul(missing.Get(i, 0))]);
+    std::vector<std::pair<const TableInfo*, std::string>> failed;
+    if (!missing_tables.empty()) {
+      ASSIGN_OR_RETURN(failed, CreateOnDestination(missing_tables, &warnings));
+      std::string created;
+      for (const TableInfo* t : missing_tables)
+        if (std::none_of(failed.begin(), failed.end(), [&](const auto& f) { return f.first == t; }))
+          created += (created.empty() ? "" : ", ") + t->Qualified();
+      if (!created.empty())
+        e_.Event("TablesCreated", "database \"" + plan_.dbname + "\": created " + created +
+                                      " on the destination from the source's definition (created there after "
+                                      "the schema was copied)");
+    }
+    for (const auto& [t, why] : failed) {
       absent.insert({t->schema, t->name});
       source_only_.push_back(t->Qualified());
       warnings.push_back("table " + t->Qualified() + kSourceOnly + "; logical replication carries no "
-                         "DDL): create it on the destination and run again to replicate it" +
+                         "DDL) and pgferry could not create it on the destination: " + why +
+                         "; create it there and run again to replicate it" +
                          std::string(all_tables ? "; until then the subscription stops at its first change "
                                                   "(the publication is FOR ALL TABLES), and the lag grows"
                                                 : ""));
@@ -1021,6 +1036,54 @@ Status DatabaseMigration::FollowTableSelection() {
                             " (their rows on the destination stay as they are)";
   e_.Event("TableSelectionFollowed", "database \"" + plan_.dbname + "\": " + what);
   return Status::Ok();
+}
+
+Result<std::vector<std::pair<const TableInfo*, std::string>>> DatabaseMigration::CreateOnDestination(
+    const std::vector<const TableInfo*>& tables, std::vector<std::string>* warnings) {
+  pg::StopFn stop = [this] { return e_.StopRequested(); };
+  const Status stopped(StatusCode::kAborted, "stopped while creating tables on the destination");
+  // pg_dump's --table takes a pattern: double-quoted parts are literal (dots, capitals, *).
+  auto literal = [](const std::string& s) {
+    std::string out = "\"";
+    for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return out + "\"";
+  };
+  // One table set: "" when created, else why not.
+  auto create = [&](const std::vector<const TableInfo*>& set) -> Result<std::string> {
+    std::vector<std::string> dump_args = {"--schema-only", "--strict-names", "--no-publications",
+                                          "--no-subscriptions"};
+    for (const TableInfo* t : set) dump_args.push_back("--table=" + literal(t->schema) + "." + literal(t->name));
+    pg::DumpRestoreResult r;
+    ASSIGN_OR_RETURN(auto archive, pg::DumpToArchive(src_params_, dump_args, &r, stop));
+    if (r.stopped) return stopped;
+    if (r.dump_exit != 0) return "pg_dump failed: " + CollapseSpaces(r.dump_stderr.substr(0, 300));
+    RETURN_IF_ERROR(pg::RestoreFromArchive(*archive, dst_params_, {"--single-transaction"}, {}, &r, stop));
+    if (r.stopped) return stopped;
+    if (r.restore_exit == 0) return std::string();
+    RestoreErrors errs = ClassifyRestoreErrors(r.restore_stderr);
+    if (errs.fatal.empty() && !errs.ignorable.empty()) {
+      // Only what the schema restore also lets pass (an owner or grant the destination user
+      // cannot give, an object that exists): restore without them, as that does, and say so.
+      r = {};
+      RETURN_IF_ERROR(pg::RestoreFromArchive(*archive, dst_params_, {}, {}, &r, stop));
+      if (r.stopped) return stopped;
+      errs = ClassifyRestoreErrors(r.restore_stderr);
+      for (const auto& w : errs.ignorable) warnings->push_back("creating " + set.front()->Qualified() + ": " + w);
+      if (errs.fatal.empty()) return std::string();
+    }
+    return errs.fatal.empty() ? "pg_restore failed: " + CollapseSpaces(r.restore_stderr.substr(0, 300))
+                              : errs.fatal.front();
+  };
+  std::vector<std::pair<const TableInfo*, std::string>> failed;
+  ASSIGN_OR_RETURN(std::string why, create(tables));
+  if (why.empty()) return failed;
+  if (tables.size() == 1) return std::vector<std::pair<const TableInfo*, std::string>>{{tables.front(), why}};
+  // One table in the way keeps none from being created: each on its own.
+  for (const TableInfo* t : tables) {
+    ASSIGN_OR_RETURN(why, create({t}));
+    if (!why.empty()) failed.push_back({t, why});
+  }
+  return failed;
 }
 
 bool DatabaseMigration::PollSync() {

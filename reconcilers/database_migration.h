@@ -54,6 +54,14 @@ class DatabaseMigration {
   // newly selected tables are added to the publication and copied by the subscription
   // (REFRESH PUBLICATION, copy_data = true), tables no longer selected are dropped from both.
   Status FollowTableSelection();
+  // Creates selected tables that exist on the source only (created there after the schema was
+  // copied) on the destination from their source definitions: `pg_dump --schema-only --table`
+  // (with owned sequences, indexes, constraints, triggers) restored in one transaction, so a
+  // table is created whole or not at all. Tried for all at once, then one by one; returns the
+  // tables it could not create, each with the reason. Ignorable restore errors (an owner the
+  // destination user cannot set, ...) go to `warnings`. kAborted when a stop was asked.
+  Result<std::vector<std::pair<const TableInfo*, std::string>>> CreateOnDestination(
+      const std::vector<const TableInfo*>& tables, std::vector<std::string>* warnings);
   Status ResetInterruptedReplicationCopy();
   Status CreatePublication();
   Result<std::string> CreateSlotAndExportSnapshot(std::unique_ptr<pg::Session>* holder);
