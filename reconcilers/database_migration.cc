@@ -889,6 +889,7 @@ Status DatabaseMigration::Step() {
   if (plan_.method == api::kMethodReplication) {
     SetDb([&](api::DatabaseStatus& d) { d.replicationObjects = {name_, name_, name_}; });
     RETURN_IF_ERROR(FollowTableSelection());
+    RETURN_IF_ERROR(FollowColumns());
     return Status::Ok();  // PollSync / Cutover take it from here
   }
 
@@ -1038,6 +1039,84 @@ Status DatabaseMigration::FollowTableSelection() {
   return Status::Ok();
 }
 
+Status DatabaseMigration::FollowColumns() {
+  const std::string kSourceOnly = " is on the source only (added after the schema was copied";
+  source_only_columns_.clear();
+  auto src = e_.options_.connector->Connect(src_params_);
+  if (!src.ok()) return src.status().Prefixed("source");
+  pg::Session& s = **src;
+  std::vector<std::string> warnings;
+  std::string added;
+  if (s.ServerVersion() >= 120000) {  // pg_partition_root, attgenerated
+    RETURN_IF_ERROR(s.Exec("SET search_path = pg_catalog, pg_temp"));
+    ASSIGN_OR_RETURN(auto cols, s.Query(sql::kPublishedColumns, {name_}));
+    ASSIGN_OR_RETURN(auto have, dst_->Query(sql::kTableColumns));
+    std::set<std::pair<std::string, std::string>> tables;
+    std::set<std::tuple<std::string, std::string, std::string>> columns;
+    for (size_t i = 0; i < have.size(); ++i) {
+      tables.insert({have.Get(i, 0), have.Get(i, 1)});
+      columns.insert({have.Get(i, 0), have.Get(i, 1), have.Get(i, 2)});
+    }
+    std::set<std::tuple<std::string, std::string, std::string>> done;  // by the table added to
+    for (size_t i = 0; i < cols.size(); ++i) {
+      const std::string schema = cols.Get(i, 0), table = cols.Get(i, 1), column = cols.Get(i, 2);
+      // A table the destination has not got is FollowTableSelection's.
+      if (!tables.count({schema, table}) || columns.count({schema, table, column})) continue;
+      const std::string root_schema = cols.Get(i, 11), root = cols.Get(i, 12);
+      if (!done.insert({root_schema, root, column}).second) continue;  // another partition's
+      const std::string type = cols.Get(i, 3), collation = cols.Get(i, 4), expr = cols.Get(i, 6);
+      const bool not_null = cols.GetBool(i, 5), has_missing = cols.GetBool(i, 7), generated = cols.GetBool(i, 9);
+      const std::string where = dst_->QuoteIdent(root_schema) + "." + dst_->QuoteIdent(root);
+      const std::string col = dst_->QuoteIdent(column);
+      std::string add = "ALTER TABLE " + where + " ADD COLUMN IF NOT EXISTS " + col + " " + type +
+                        (collation.empty() ? "" : " COLLATE " + collation);
+      std::string sql, why;
+      if (generated) {
+        sql = add + " GENERATED ALWAYS AS (" + expr + ") STORED";
+      } else if (cols.GetBool(i, 10)) {
+        why = "an identity column: the existing rows drew their values on the source";
+      } else if (has_missing && !(type.size() > 2 && type.compare(type.size() - 2, 2, "[]") == 0)) {
+        // The rows older than the column read the default it was added with (attmissingval):
+        // the destination's rows are those rows, so they get that value; then today's default.
+        sql = add + " DEFAULT (" + dst_->QuoteLiteral(cols.Get(i, 8)) + "::" + type + "[])[1]" +
+              (not_null ? " NOT NULL" : "") + "; ALTER TABLE " + where + " ALTER COLUMN " + col +
+              (expr.empty() ? " DROP DEFAULT" : " SET DEFAULT " + expr);
+      } else if (!expr.empty()) {
+        why = "its values for the existing rows were computed on the source (DEFAULT " + expr + ")";
+      } else if (not_null) {
+        why = "it is NOT NULL without a default, so the existing rows got their values on the source";
+      } else {
+        sql = add;
+      }
+      const std::string name = schema + "." + table + "." + column;
+      if (!sql.empty()) {
+        // One transaction; waits for the table's lock at most 30 s (the apply worker's are short).
+        Status st = dst_->Exec("BEGIN; SET LOCAL lock_timeout = '30s'; " + sql + "; COMMIT");
+        if (st.ok()) {
+          added += (added.empty() ? "" : ", ") + name + " (" + type + ")";
+          continue;
+        }
+        (void)dst_->Exec("ROLLBACK");
+        why = st.message();
+      }
+      source_only_columns_.push_back(name);
+      warnings.push_back("column " + name + kSourceOnly + "; logical replication carries no DDL) and pgferry did "
+                         "not add it on the destination: " + why + "; add it there and run again (the subscription "
+                         "stops at the table's next change until then)");
+    }
+  }
+  SetDb([&](api::DatabaseStatus& d) {
+    d.warnings.erase(std::remove_if(d.warnings.begin(), d.warnings.end(),
+                                    [&](const std::string& w) { return w.find(kSourceOnly) != std::string::npos; }),
+                     d.warnings.end());
+    d.warnings.insert(d.warnings.end(), warnings.begin(), warnings.end());
+  });
+  if (!added.empty())
+    e_.Event("ColumnsAdded", "database \"" + plan_.dbname + "\": added " + added +
+                                 " on the destination (added on the source after the schema was copied)");
+  return Status::Ok();
+}
+
 Result<std::vector<std::pair<const TableInfo*, std::string>>> DatabaseMigration::CreateOnDestination(
     const std::vector<const TableInfo*>& tables, std::vector<std::string>* warnings) {
   pg::StopFn stop = [this] { return e_.StopRequested(); };
@@ -1126,7 +1205,7 @@ bool DatabaseMigration::PollSync() {
   // Not while the apply worker is down or has just failed: a change it cannot apply holds
   // everything behind it.
   bool in_sync = caught_up && ready == total && sub->GetBool(0, 0) && sub->GetBool(0, 3) && !failing &&
-                 source_only_.empty();
+                 source_only_.empty() && source_only_columns_.empty();
   SetDb([&](api::DatabaseStatus& d) {
     d.lagBytes = caught_up ? 0 : lag;
     d.walRetainedBytes = std::max<int64_t>(0, slot->GetInt(0, 6));
@@ -1134,7 +1213,8 @@ bool DatabaseMigration::PollSync() {
     // Unlogged tables are in no subscription: copied once, they are as synced as they get.
     d.tablesSynced = std::min<int64_t>(d.tablesTotal, ready + unlogged);
     if (in_sync && d.status == api::kDbRunning) d.status = api::kDbSyncing;
-    if (!source_only_.empty() && d.status == api::kDbSyncing) d.status = api::kDbRunning;
+    if ((!source_only_.empty() || !source_only_columns_.empty()) && d.status == api::kDbSyncing)
+      d.status = api::kDbRunning;
     if (failing)
       d.error = failing_why;
     else if (in_sync && d.error && StartsWith(*d.error, failing_prefix))
@@ -1143,8 +1223,8 @@ bool DatabaseMigration::PollSync() {
   if (failing && !failing_reported_)
     e_.Event("SubscriptionFailing", "database \"" + plan_.dbname + "\": " + failing_why, true);
   failing_reported_ = !in_sync && (failing_reported_ || failing);
-  // A table on the source only cannot be waited for: it has to be created on the destination.
-  return in_sync || !source_only_.empty();
+  // A table or column on the source only cannot be waited for: it has to be made on the destination.
+  return in_sync || !source_only_.empty() || !source_only_columns_.empty();
 }
 
 void DatabaseMigration::Cutover() {
@@ -1157,6 +1237,16 @@ void DatabaseMigration::Cutover() {
                 "(the subscription then copies them) or leave them out with spec.tables.exclude";
     });
     e_.Event("CutoverWaiting", "database \"" + plan_.dbname + "\": " + names + " exist on the source only", true);
+    return;
+  }
+  if (!source_only_columns_.empty()) {
+    std::string names;
+    for (const auto& n : source_only_columns_) names += (names.empty() ? "" : ", ") + n;
+    SetDb([&](api::DatabaseStatus& d) {
+      d.error = "not cut over: columns " + names + " exist on the source only; add them on the destination";
+    });
+    e_.Event("CutoverWaiting", "database \"" + plan_.dbname + "\": columns " + names + " exist on the source only",
+             true);
     return;
   }
   auto src = e_.options_.connector->Connect(src_params_);

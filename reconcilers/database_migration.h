@@ -62,6 +62,13 @@ class DatabaseMigration {
   // destination user cannot set, ...) go to `warnings`. kAborted when a stop was asked.
   Result<std::vector<std::pair<const TableInfo*, std::string>>> CreateOnDestination(
       const std::vector<const TableInfo*>& tables, std::vector<std::string>* warnings);
+  // Columns a replicated table has on the source only (ALTER TABLE ... ADD COLUMN there after the
+  // schema was copied: the apply worker stops at the table's next change, and a cutover would
+  // leave the column behind). Added on the destination where that gives its rows the source's
+  // values: a nullable column without default, one whose default filled the existing rows
+  // without a rewrite (added with that value, then the source's current default), a generated
+  // column. Others are named (source_only_columns_), as source-only tables are.
+  Status FollowColumns();
   Status ResetInterruptedReplicationCopy();
   Status CreatePublication();
   Result<std::string> CreateSlotAndExportSnapshot(std::unique_ptr<pg::Session>* holder);
@@ -126,6 +133,8 @@ class DatabaseMigration {
   // found by FollowTableSelection: until they exist on the destination the database cannot be
   // in sync (PollSync stops waiting for it) nor cut over.
   std::vector<std::string> source_only_;
+  // Columns on the source only that FollowColumns could not add ("public.t.c"): the same.
+  std::vector<std::string> source_only_columns_;
   // The subscription's worker errors at the previous PollSync (-1 before the first): a rise
   // means it fails to apply changes, which the status then says until it is in sync again.
   int64_t subscription_errors_ = -1;

@@ -133,6 +133,40 @@ SELECT n.nspname, c.relname
  WHERE s.subname = $1 AND s.subdbid = (SELECT oid FROM pg_catalog.pg_database
                                         WHERE datname = pg_catalog.current_database())
 )sql";
+// The columns of the tables a publication publishes (source, PostgreSQL 12+), in order, with
+// what adding one elsewhere takes: type, collation when not the type's, NOT NULL, default or
+// generation expression, the value rows older than the column read (atthasmissing), identity;
+// and the table a column is added to (a partition's root). Read with search_path pg_catalog,
+// so types and expressions come schema-qualified.
+inline constexpr const char* kPublishedColumns = R"sql(
+SELECT n.nspname, c.relname, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod),
+       CASE WHEN a.attcollation <> t.typcollation AND co.oid IS NOT NULL
+            THEN pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname) END,
+       a.attnotnull, pg_catalog.pg_get_expr(d.adbin, d.adrelid), a.atthasmissing,
+       CASE WHEN a.atthasmissing THEN a.attmissingval::text END,
+       a.attgenerated <> '', a.attidentity <> '', rn.nspname, rc.relname
+  FROM pg_catalog.pg_publication_tables p
+  JOIN pg_catalog.pg_namespace n ON n.nspname = p.schemaname
+  JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = p.tablename
+  JOIN pg_catalog.pg_class rc ON rc.oid = COALESCE(pg_catalog.pg_partition_root(c.oid), c.oid)
+  JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace
+  JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+  JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+  LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
+  LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
+  LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
+ WHERE p.pubname = $1
+ ORDER BY 1, 2, a.attnum
+)sql";
+// The columns of the destination's tables.
+inline constexpr const char* kTableColumns = R"sql(
+SELECT n.nspname, c.relname, a.attname
+  FROM pg_catalog.pg_class c
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+ WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+   AND n.nspname NOT LIKE 'pg\_toast%'
+)sql";
 // Errors of the subscription's apply and table sync workers so far (PostgreSQL 15+).
 inline constexpr const char* kSubscriptionErrors =
     "SELECT apply_error_count + sync_error_count FROM pg_catalog.pg_stat_subscription_stats WHERE subname = $1";
