@@ -469,7 +469,17 @@ TEST_F(ReplicationTest, ATableTheDestinationCannotTakeYetIsNamedAndStopsTheCutov
 // values, and names the others (cutover refused until they are sorted out). Was: the run
 // waited forever for a sync that could not come, the reason only in the destination's log.
 TEST_F(ReplicationTest, ColumnsAddedOnTheSourceWhileReplicatingAreAddedOnTheDestination) {
-  auto o = ShopReplicating();
+  StartServers();
+  CreateShop(*src_);
+  src_->Exec("shop", "CREATE TABLE public.visits (id int, at date, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);"
+                     "CREATE TABLE public.visits_2025 PARTITION OF public.visits FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');"
+                     "CREATE TABLE public.visits_2026 PARTITION OF public.visits FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');"
+                     "INSERT INTO public.visits VALUES (1, '2025-05-05'), (2, '2026-06-06')");
+  auto o = Options();
+  o.extra_spec = "  databases: {include: [shop]}\n";
+  ASSERT_EQ((*Db(MigrateJson(BuildManifest(o)), "shop"))["status"], "syncing");
+  // A partitioned table's column is added to it (its partitions are what is published).
+  src_->Exec("shop", "ALTER TABLE public.visits ADD COLUMN page text; INSERT INTO public.visits VALUES (3, '2026-07-07', '/')");
   src_->Exec("shop", "ALTER TABLE public.customers ADD COLUMN \"E-mail\" text COLLATE \"C\";"
                      "ALTER TABLE public.customers ADD COLUMN tier int NOT NULL DEFAULT 1;"  // no rewrite
                      "ALTER TABLE public.customers ALTER COLUMN tier SET DEFAULT 2;"
@@ -502,6 +512,7 @@ TEST_F(ReplicationTest, ColumnsAddedOnTheSourceWhileReplicatingAreAddedOnTheDest
   EXPECT_EQ(dst_->Scalar("shop", "SELECT string_agg(tier || ':' || count, ',' ORDER BY tier) FROM "
                                  "(SELECT tier, count(*) FROM public.customers GROUP BY tier) t"),
             "1:499,2:1,3:1");
+  EXPECT_TRUE(WaitUntil([&] { return dst_->Scalar("shop", "SELECT page FROM public.visits WHERE id = 3") == "/"; }, 30));
 
   auto cutover = o;
   cutover.extra_spec += "  replication: {cutover: true}\n";
