@@ -890,6 +890,7 @@ Status DatabaseMigration::Step() {
     SetDb([&](api::DatabaseStatus& d) { d.replicationObjects = {name_, name_, name_}; });
     RETURN_IF_ERROR(FollowTableSelection());
     RETURN_IF_ERROR(FollowColumns());
+    RETURN_IF_ERROR(FollowSequences());
     return Status::Ok();  // PollSync / Cutover take it from here
   }
 
@@ -971,7 +972,10 @@ Status DatabaseMigration::FollowTableSelection() {
     for (size_t i = 0; i < missing.size(); ++i) missing_tables.push_back(copy[std::stoul(missing.Get(i, 0))]);
     std::vector<std::pair<const TableInfo*, std::string>> failed;
     if (!missing_tables.empty()) {
-      ASSIGN_OR_RETURN(failed, CreateOnDestination(missing_tables, &warnings));
+      std::vector<Relation> relations;
+      for (const TableInfo* t : missing_tables) relations.push_back({t->schema, t->name});
+      ASSIGN_OR_RETURN(auto not_created, CreateOnDestination(relations, &warnings));
+      for (const auto& [i, why] : not_created) failed.push_back({missing_tables[i], why});
       std::string created;
       for (const TableInfo* t : missing_tables)
         if (std::none_of(failed.begin(), failed.end(), [&](const auto& f) { return f.first == t; }))
@@ -1117,8 +1121,54 @@ Status DatabaseMigration::FollowColumns() {
   return Status::Ok();
 }
 
-Result<std::vector<std::pair<const TableInfo*, std::string>>> DatabaseMigration::CreateOnDestination(
-    const std::vector<const TableInfo*>& tables, std::vector<std::string>* warnings) {
+Status DatabaseMigration::FollowSequences() {
+  const std::string kSourceOnly = " exists on the source only (created after the schema was copied)";
+  auto src = e_.options_.connector->Connect(src_params_);
+  if (!src.ok()) return src.status().Prefixed("source");
+  ASSIGN_OR_RETURN(auto seqs, (*src)->Query(sql::kStandaloneSequences));
+  std::vector<Relation> missing;
+  if (!seqs.empty()) {
+    std::string values;
+    for (size_t i = 0; i < seqs.size(); ++i)
+      values += (i ? ", (" : "(") + std::to_string(i) + ", " + dst_->QuoteLiteral(seqs.Get(i, 0)) + ", " +
+                dst_->QuoteLiteral(seqs.Get(i, 1)) + ")";
+    ASSIGN_OR_RETURN(auto absent,
+                     dst_->Query("SELECT i FROM (VALUES " + values + ") v(i, s, t) WHERE pg_catalog.to_regclass("
+                                 "pg_catalog.quote_ident(s) || '.' || pg_catalog.quote_ident(t)) IS NULL ORDER BY i"));
+    for (size_t i = 0; i < absent.size(); ++i) {
+      size_t at = std::stoul(absent.Get(i, 0));
+      missing.push_back({seqs.Get(at, 0), seqs.Get(at, 1)});
+    }
+  }
+  std::vector<std::string> warnings;
+  if (!missing.empty()) {
+    ASSIGN_OR_RETURN(auto failed, CreateOnDestination(missing, &warnings));
+    std::string created;
+    for (size_t i = 0; i < missing.size(); ++i) {
+      auto f = std::find_if(failed.begin(), failed.end(), [&](const auto& x) { return x.first == i; });
+      const std::string name = missing[i].first + "." + missing[i].second;
+      if (f == failed.end())
+        created += (created.empty() ? "" : ", ") + name;
+      else
+        warnings.push_back("sequence " + name + kSourceOnly + " and pgferry could not create it on the destination: " +
+                           f->second + "; create it there, its value is copied at cutover");
+    }
+    if (!created.empty())
+      e_.Event("SequencesCreated", "database \"" + plan_.dbname + "\": created " + created +
+                                       " on the destination from the source's definition (its value is copied at "
+                                       "cutover)");
+  }
+  SetDb([&](api::DatabaseStatus& d) {
+    d.warnings.erase(std::remove_if(d.warnings.begin(), d.warnings.end(),
+                                    [&](const std::string& w) { return w.find(kSourceOnly) != std::string::npos; }),
+                     d.warnings.end());
+    d.warnings.insert(d.warnings.end(), warnings.begin(), warnings.end());
+  });
+  return Status::Ok();
+}
+
+Result<std::vector<std::pair<size_t, std::string>>> DatabaseMigration::CreateOnDestination(
+    const std::vector<Relation>& relations, std::vector<std::string>* warnings) {
   pg::StopFn stop = [this] { return e_.StopRequested(); };
   const Status stopped(StatusCode::kAborted, "stopped while creating tables on the destination");
   // pg_dump's --table takes a pattern: double-quoted parts are literal (dots, capitals, *).
@@ -1127,11 +1177,12 @@ Result<std::vector<std::pair<const TableInfo*, std::string>>> DatabaseMigration:
     for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
     return out + "\"";
   };
-  // One table set: "" when created, else why not.
-  auto create = [&](const std::vector<const TableInfo*>& set) -> Result<std::string> {
+  // One set of relations (by index): "" when created, else why not.
+  auto create = [&](const std::vector<size_t>& set) -> Result<std::string> {
     std::vector<std::string> dump_args = {"--schema-only", "--strict-names", "--no-publications",
                                           "--no-subscriptions"};
-    for (const TableInfo* t : set) dump_args.push_back("--table=" + literal(t->schema) + "." + literal(t->name));
+    for (size_t i : set)
+      dump_args.push_back("--table=" + literal(relations[i].first) + "." + literal(relations[i].second));
     pg::DumpRestoreResult r;
     ASSIGN_OR_RETURN(auto archive, pg::DumpToArchive(src_params_, dump_args, &r, stop));
     if (r.stopped) return stopped;
@@ -1147,20 +1198,23 @@ Result<std::vector<std::pair<const TableInfo*, std::string>>> DatabaseMigration:
       RETURN_IF_ERROR(pg::RestoreFromArchive(*archive, dst_params_, {}, {}, &r, stop));
       if (r.stopped) return stopped;
       errs = ClassifyRestoreErrors(r.restore_stderr);
-      for (const auto& w : errs.ignorable) warnings->push_back("creating " + set.front()->Qualified() + ": " + w);
+      const Relation& first = relations[set.front()];
+      for (const auto& w : errs.ignorable) warnings->push_back("creating " + first.first + "." + first.second + ": " + w);
       if (errs.fatal.empty()) return std::string();
     }
     return errs.fatal.empty() ? "pg_restore failed: " + CollapseSpaces(r.restore_stderr.substr(0, 300))
                               : errs.fatal.front();
   };
-  std::vector<std::pair<const TableInfo*, std::string>> failed;
-  ASSIGN_OR_RETURN(std::string why, create(tables));
+  std::vector<std::pair<size_t, std::string>> failed;
+  std::vector<size_t> all(relations.size());
+  for (size_t i = 0; i < all.size(); ++i) all[i] = i;
+  ASSIGN_OR_RETURN(std::string why, create(all));
   if (why.empty()) return failed;
-  if (tables.size() == 1) return std::vector<std::pair<const TableInfo*, std::string>>{{tables.front(), why}};
-  // One table in the way keeps none from being created: each on its own.
-  for (const TableInfo* t : tables) {
-    ASSIGN_OR_RETURN(why, create({t}));
-    if (!why.empty()) failed.push_back({t, why});
+  if (all.size() == 1) return std::vector<std::pair<size_t, std::string>>{{0, why}};
+  // One relation in the way keeps none from being created: each on its own.
+  for (size_t i : all) {
+    ASSIGN_OR_RETURN(why, create({i}));
+    if (!why.empty()) failed.push_back({i, why});
   }
   return failed;
 }

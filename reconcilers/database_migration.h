@@ -54,14 +54,19 @@ class DatabaseMigration {
   // newly selected tables are added to the publication and copied by the subscription
   // (REFRESH PUBLICATION, copy_data = true), tables no longer selected are dropped from both.
   Status FollowTableSelection();
-  // Creates selected tables that exist on the source only (created there after the schema was
-  // copied) on the destination from their source definitions: `pg_dump --schema-only --table`
-  // (with owned sequences, indexes, constraints, triggers) restored in one transaction, so a
-  // table is created whole or not at all. Tried for all at once, then one by one; returns the
-  // tables it could not create, each with the reason. Ignorable restore errors (an owner the
-  // destination user cannot set, ...) go to `warnings`. kAborted when a stop was asked.
-  Result<std::vector<std::pair<const TableInfo*, std::string>>> CreateOnDestination(
-      const std::vector<const TableInfo*>& tables, std::vector<std::string>* warnings);
+  // Creates relations (schema, name) that exist on the source only (created there after the
+  // schema was copied: tables, sequences) on the destination from their source definitions:
+  // `pg_dump --schema-only --table` (a table with its owned sequences, indexes, constraints,
+  // triggers) restored in one transaction, so each is created whole or not at all. Tried for
+  // all at once, then one by one; returns those it could not create (index, reason).
+  // Ignorable restore errors (an owner the destination user cannot set, ...) go to `warnings`.
+  // kAborted when a stop was asked.
+  using Relation = std::pair<std::string, std::string>;
+  Result<std::vector<std::pair<size_t, std::string>>> CreateOnDestination(const std::vector<Relation>& relations,
+                                                                          std::vector<std::string>* warnings);
+  // Sequences not owned by a table that exist on the source only: created on the destination
+  // (their values come at cutover, as all sequences'); those that cannot be are named.
+  Status FollowSequences();
   // Columns a replicated table has on the source only (ALTER TABLE ... ADD COLUMN there after the
   // schema was copied: the apply worker stops at the table's next change, and a cutover would
   // leave the column behind). Added on the destination where that gives its rows the source's

@@ -158,6 +158,19 @@ SELECT n.nspname, c.relname, a.attname, pg_catalog.format_type(a.atttypid, a.att
  WHERE p.pubname = $1
  ORDER BY 1, 2, a.attnum
 )sql";
+// Sequences no table owns (OWNED BY, identity) and no extension made: a table's own come with
+// the table.
+inline constexpr const char* kStandaloneSequences = R"sql(
+SELECT n.nspname, c.relname
+  FROM pg_catalog.pg_class c
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.relkind = 'S' AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+   AND n.nspname NOT LIKE 'pg\_%'
+   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                    WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = c.oid
+                      AND d.deptype IN ('a', 'i', 'e'))
+ ORDER BY 1, 2
+)sql";
 // The columns of the destination's tables.
 inline constexpr const char* kTableColumns = R"sql(
 SELECT n.nspname, c.relname, a.attname

@@ -410,7 +410,10 @@ TEST_F(ReplicationTest, ATableCreatedOnTheSourceWhileReplicatingIsCreatedOnTheDe
   const std::string table = "public.\"Nëw \"\"T.x\"";  // Nëw "T.x
   src_->Exec("shop", "CREATE TABLE " + table + " (id serial PRIMARY KEY, customer_id bigint REFERENCES "
                      "public.customers, v text); CREATE INDEX \"Nëw v\" ON " + table + " (v);"
-                     "INSERT INTO " + table + " (customer_id, v) SELECT g, 'v' || g FROM generate_series(1, 10) g");
+                     "INSERT INTO " + table + " (customer_id, v) SELECT g, 'v' || g FROM generate_series(1, 10) g;"
+                     // and a sequence of its own (no table owns it)
+                     "CREATE SEQUENCE public.\"Invoice No\" START 100; SELECT nextval('public.\"Invoice No\"');"
+                     "SELECT nextval('public.\"Invoice No\"')");
   auto cutover = o;
   cutover.extra_spec += "  replication: {cutover: true}\n";
   auto result = Run("migrate", BuildManifest(cutover));
@@ -424,6 +427,8 @@ TEST_F(ReplicationTest, ATableCreatedOnTheSourceWhileReplicatingIsCreatedOnTheDe
   EXPECT_EQ(dst_->Scalar("shop", "SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND conrelid = '" +
                                      std::string("public.\"Nëw \"\"T.x\"") + "'::regclass"), "1");
   EXPECT_EQ(dst_->Scalar("shop", "SELECT last_value FROM public.\"Nëw \"\"T.x_id_seq\""), "10") << "synced at cutover";
+  EXPECT_THAT(out, HasSubstr("SequencesCreated: database \"shop\": created public.Invoice No on the destination"));
+  EXPECT_EQ(dst_->Scalar("shop", "SELECT nextval('public.\"Invoice No\"')"), "102");
   ExpectSameData("shop");
   EXPECT_EQ(LeftoverReplicationObjects({"shop"}), 0);
 }
