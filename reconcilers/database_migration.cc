@@ -929,6 +929,35 @@ Status DatabaseMigration::Step() {
   return Status::Ok();
 }
 
+void DatabaseMigration::ReplaceWarnings(const std::vector<std::string>& markers,
+                                        const std::vector<std::string>& warnings, bool clear_cutover_refusal) {
+  SetDb([&](api::DatabaseStatus& d) {
+    d.warnings.erase(std::remove_if(d.warnings.begin(), d.warnings.end(),
+                                    [&](const std::string& w) {
+                                      return std::any_of(markers.begin(), markers.end(), [&](const std::string& m) {
+                                        return w.find(m) != std::string::npos;
+                                      });
+                                    }),
+                     d.warnings.end());
+    d.warnings.insert(d.warnings.end(), warnings.begin(), warnings.end());
+    if (clear_cutover_refusal && d.error && StartsWith(*d.error, "not cut over: ")) d.error.reset();
+  });
+}
+
+Result<std::vector<size_t>> DatabaseMigration::AbsentOnDestination(const std::vector<Relation>& relations) {
+  std::vector<size_t> out;
+  if (relations.empty()) return out;
+  std::string values;
+  for (size_t i = 0; i < relations.size(); ++i)
+    values += (i ? ", (" : "(") + std::to_string(i) + ", " + dst_->QuoteLiteral(relations[i].first) + ", " +
+              dst_->QuoteLiteral(relations[i].second) + ")";
+  ASSIGN_OR_RETURN(auto absent,
+                   dst_->Query("SELECT i FROM (VALUES " + values + ") v(i, s, t) WHERE pg_catalog.to_regclass("
+                               "pg_catalog.quote_ident(s) || '.' || pg_catalog.quote_ident(t)) IS NULL ORDER BY i"));
+  for (size_t i = 0; i < absent.size(); ++i) out.push_back(std::stoul(absent.Get(i, 0)));
+  return out;
+}
+
 Status DatabaseMigration::FollowTableSelection() {
   auto src = e_.options_.connector->Connect(src_params_);
   if (!src.ok()) return src.status().Prefixed("source");
@@ -960,20 +989,18 @@ Status DatabaseMigration::FollowTableSelection() {
   }
   std::set<Name> absent;
   if (!copy.empty()) {
-    std::string values;
-    for (size_t i = 0; i < copy.size(); ++i)
-      values += (i ? ", (" : "(") + std::to_string(i) + ", " + dst_->QuoteLiteral(copy[i]->schema) + ", " +
-                dst_->QuoteLiteral(copy[i]->name) + ")";
-    ASSIGN_OR_RETURN(auto missing,
-                     dst_->Query("SELECT i FROM (VALUES " + values + ") v(i, s, t) WHERE pg_catalog.to_regclass("
-                                 "pg_catalog.quote_ident(s) || '.' || pg_catalog.quote_ident(t)) IS NULL"));
+    std::vector<Relation> relations;
+    for (const TableInfo* t : copy) relations.push_back({t->schema, t->name});
+    ASSIGN_OR_RETURN(auto missing, AbsentOnDestination(relations));
     // Logical replication carries no DDL: pgferry creates them from their source definitions.
     std::vector<const TableInfo*> missing_tables;
-    for (size_t i = 0; i < missing.size(); ++i) missing_tables.push_back(copy[std::stoul(missing.Get(i, 0))]);
+    relations.clear();
+    for (size_t i : missing) {
+      missing_tables.push_back(copy[i]);
+      relations.push_back({copy[i]->schema, copy[i]->name});
+    }
     std::vector<std::pair<const TableInfo*, std::string>> failed;
     if (!missing_tables.empty()) {
-      std::vector<Relation> relations;
-      for (const TableInfo* t : missing_tables) relations.push_back({t->schema, t->name});
       ASSIGN_OR_RETURN(auto not_created, CreateOnDestination(relations, &warnings));
       for (const auto& [i, why] : not_created) failed.push_back({missing_tables[i], why});
       std::string created;
@@ -1001,16 +1028,7 @@ Status DatabaseMigration::FollowTableSelection() {
   }
   // These warnings and the cutover's refusal describe the present: an earlier run's go first
   // (the operator keeps the status across runs; Cutover says its refusal again if it holds).
-  SetDb([&](api::DatabaseStatus& d) {
-    d.warnings.erase(std::remove_if(d.warnings.begin(), d.warnings.end(),
-                                    [&](const std::string& w) {
-                                      return w.find(kSourceOnly) != std::string::npos ||
-                                             w.find(kAllTables) != std::string::npos;
-                                    }),
-                     d.warnings.end());
-    d.warnings.insert(d.warnings.end(), warnings.begin(), warnings.end());
-    if (d.error && StartsWith(*d.error, "not cut over: ")) d.error.reset();
-  });
+  ReplaceWarnings({kSourceOnly, kAllTables}, warnings, true);
   RETURN_IF_ERROR(CheckTablesEmpty(copy));
   // FOR TABLE publications list the tables themselves: add the wanted ones, drop the others.
   std::vector<Name> pub_add, pub_drop, unsubscribe;
@@ -1109,12 +1127,7 @@ Status DatabaseMigration::FollowColumns() {
                          "stops at the table's next change until then)");
     }
   }
-  SetDb([&](api::DatabaseStatus& d) {
-    d.warnings.erase(std::remove_if(d.warnings.begin(), d.warnings.end(),
-                                    [&](const std::string& w) { return w.find(kSourceOnly) != std::string::npos; }),
-                     d.warnings.end());
-    d.warnings.insert(d.warnings.end(), warnings.begin(), warnings.end());
-  });
+  ReplaceWarnings({kSourceOnly}, warnings);
   if (!added.empty())
     e_.Event("ColumnsAdded", "database \"" + plan_.dbname + "\": added " + added +
                                  " on the destination (added on the source after the schema was copied)");
@@ -1126,20 +1139,10 @@ Status DatabaseMigration::FollowSequences() {
   auto src = e_.options_.connector->Connect(src_params_);
   if (!src.ok()) return src.status().Prefixed("source");
   ASSIGN_OR_RETURN(auto seqs, (*src)->Query(sql::kStandaloneSequences));
-  std::vector<Relation> missing;
-  if (!seqs.empty()) {
-    std::string values;
-    for (size_t i = 0; i < seqs.size(); ++i)
-      values += (i ? ", (" : "(") + std::to_string(i) + ", " + dst_->QuoteLiteral(seqs.Get(i, 0)) + ", " +
-                dst_->QuoteLiteral(seqs.Get(i, 1)) + ")";
-    ASSIGN_OR_RETURN(auto absent,
-                     dst_->Query("SELECT i FROM (VALUES " + values + ") v(i, s, t) WHERE pg_catalog.to_regclass("
-                                 "pg_catalog.quote_ident(s) || '.' || pg_catalog.quote_ident(t)) IS NULL ORDER BY i"));
-    for (size_t i = 0; i < absent.size(); ++i) {
-      size_t at = std::stoul(absent.Get(i, 0));
-      missing.push_back({seqs.Get(at, 0), seqs.Get(at, 1)});
-    }
-  }
+  std::vector<Relation> all, missing;
+  for (size_t i = 0; i < seqs.size(); ++i) all.push_back({seqs.Get(i, 0), seqs.Get(i, 1)});
+  ASSIGN_OR_RETURN(auto absent, AbsentOnDestination(all));
+  for (size_t i : absent) missing.push_back(all[i]);
   std::vector<std::string> warnings;
   if (!missing.empty()) {
     ASSIGN_OR_RETURN(auto failed, CreateOnDestination(missing, &warnings));
@@ -1158,12 +1161,7 @@ Status DatabaseMigration::FollowSequences() {
                                        " on the destination from the source's definition (its value is copied at "
                                        "cutover)");
   }
-  SetDb([&](api::DatabaseStatus& d) {
-    d.warnings.erase(std::remove_if(d.warnings.begin(), d.warnings.end(),
-                                    [&](const std::string& w) { return w.find(kSourceOnly) != std::string::npos; }),
-                     d.warnings.end());
-    d.warnings.insert(d.warnings.end(), warnings.begin(), warnings.end());
-  });
+  ReplaceWarnings({kSourceOnly}, warnings);
   return Status::Ok();
 }
 

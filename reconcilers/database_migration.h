@@ -64,6 +64,12 @@ class DatabaseMigration {
   using Relation = std::pair<std::string, std::string>;
   Result<std::vector<std::pair<size_t, std::string>>> CreateOnDestination(const std::vector<Relation>& relations,
                                                                           std::vector<std::string>* warnings);
+  // Which of `relations` (schema, name) the destination has not got (their indexes).
+  Result<std::vector<size_t>> AbsentOnDestination(const std::vector<Relation>& relations);
+  // The database's warnings containing any of `markers` (an earlier run's) replaced by
+  // `warnings`; with clear_cutover_refusal also an earlier "not cut over" error. One update.
+  void ReplaceWarnings(const std::vector<std::string>& markers, const std::vector<std::string>& warnings,
+                       bool clear_cutover_refusal = false);
   // Sequences not owned by a table that exist on the source only: created on the destination
   // (their values come at cutover, as all sequences'); those that cannot be are named.
   Status FollowSequences();
