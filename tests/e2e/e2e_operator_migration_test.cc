@@ -270,7 +270,7 @@ TEST_F(OperatorMigrationTest, AKilledOperatorResumesTheCopyWithoutDuplicates) {
 // GitOps: a table left out at first is included by editing the PgMigration while it replicates
 // (kubectl patch, as a Git commit would); the operator's run for the new generation adds it to
 // the publication and the subscription copies it, then its changes replicate.
-TEST_F(OperatorMigrationTest, IncludingATableByEditingThePgMigrationReplicatesIt) {
+TEST_F(OperatorMigrationTest, IncludingATableByEditingThePgMigrationReplicatesIt) {  // and a column added later
   StartPostgres();
   CreateSourceDatabase("app", 100);
   src_->Exec("app", "CREATE TABLE public.\"Extra\" (id int PRIMARY KEY);"
@@ -304,6 +304,17 @@ TEST_F(OperatorMigrationTest, IncludingATableByEditingThePgMigrationReplicatesIt
     if (!replicated) std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   EXPECT_TRUE(replicated);
+  // A column added on the source: the operator's next refresh adds it on the destination, and
+  // the change the subscription had stopped at goes through.
+  src_->Exec("app", "ALTER TABLE public.\"Extra\" ADD COLUMN note text; INSERT INTO public.\"Extra\" VALUES (52, 'after DDL')");
+  bool added = false;
+  for (int i = 0; i < 300 && !added; ++i) {
+    // (to_jsonb: the column is not there at first)
+    added = dst_->Scalar("app", "SELECT count(*) FROM public.\"Extra\" e WHERE to_jsonb(e)->>'note' = 'after DDL'") == "1";
+    if (!added) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  EXPECT_TRUE(added) << op->log();
+  EXPECT_THAT(Kubectl({"describe", "pgm", "sel"}).out, HasSubstr("ColumnsAdded"));
   r = Kubectl({"delete", "pgm", "sel", "--timeout=60s"});
   EXPECT_EQ(r.exit_code, 0) << r.all() << "\n--- operator log:\n" << op->log();
   Objects o = ReplicationObjects("app");
