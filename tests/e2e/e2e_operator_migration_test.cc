@@ -270,7 +270,8 @@ TEST_F(OperatorMigrationTest, AKilledOperatorResumesTheCopyWithoutDuplicates) {
 // GitOps: a table left out at first is included by editing the PgMigration while it replicates
 // (kubectl patch, as a Git commit would); the operator's run for the new generation adds it to
 // the publication and the subscription copies it, then its changes replicate.
-TEST_F(OperatorMigrationTest, IncludingATableByEditingThePgMigrationReplicatesIt) {  // and a column added later
+// Also: a column added on the source later is added on the destination by the next refresh.
+TEST_F(OperatorMigrationTest, IncludingATableByEditingThePgMigrationReplicatesIt) {
   StartPostgres();
   CreateSourceDatabase("app", 100);
   src_->Exec("app", "CREATE TABLE public.\"Extra\" (id int PRIMARY KEY);"
