@@ -1080,6 +1080,7 @@ Status DatabaseMigration::FollowColumns() {
       columns.insert({have.Get(i, 0), have.Get(i, 1), have.Get(i, 2)});
     }
     std::set<std::tuple<std::string, std::string, std::string>> done;  // by the table added to
+    std::map<std::string, bool> empty_tables;                          // destination tables without rows
     for (size_t i = 0; i < cols.size(); ++i) {
       const std::string schema = cols.Get(i, 0), table = cols.Get(i, 1), column = cols.Get(i, 2);
       // A table the destination has not got is FollowTableSelection's.
@@ -1093,10 +1094,20 @@ Status DatabaseMigration::FollowColumns() {
       std::string add = "ALTER TABLE " + where + " ADD COLUMN IF NOT EXISTS " + col + " " + type +
                         (collation.empty() ? "" : " COLLATE " + collation);
       std::string sql, why;
+      // No rows on the destination: none older than the column, or the subscription's table
+      // copy brings them with it: the column as it is on the source.
+      auto empty = [&]() -> bool {
+        auto e = empty_tables.find(where);
+        if (e != empty_tables.end()) return e->second;
+        auto r = dst_->Query("SELECT NOT EXISTS (SELECT 1 FROM " + where + ")");
+        return empty_tables[where] = r.ok() && !r->empty() && r->GetBool(0, 0);
+      };
       if (generated) {
         sql = add + " GENERATED ALWAYS AS (" + expr + ") STORED";
       } else if (cols.GetBool(i, 10)) {
         why = "an identity column: the existing rows drew their values on the source";
+      } else if (empty()) {
+        sql = add + (expr.empty() ? "" : " DEFAULT " + expr) + (not_null ? " NOT NULL" : "");
       } else if (has_missing && !(type.size() > 2 && type.compare(type.size() - 2, 2, "[]") == 0)) {
         // The rows older than the column read the default it was added with (attmissingval):
         // the destination's rows are those rows, so they get that value; then today's default.

@@ -76,9 +76,10 @@ class DatabaseMigration {
   // Columns a replicated table has on the source only (ALTER TABLE ... ADD COLUMN there after the
   // schema was copied: the apply worker stops at the table's next change, and a cutover would
   // leave the column behind). Added on the destination where that gives its rows the source's
-  // values: a nullable column without default, one whose default filled the existing rows
-  // without a rewrite (added with that value, then the source's current default), a generated
-  // column. Others are named (source_only_columns_), as source-only tables are.
+  // values: any column of a table without rows there, a nullable column without default, one
+  // whose default filled the existing rows without a rewrite (added with that value, then the
+  // source's current default), a generated column. Others are named (source_only_columns_), as
+  // source-only tables are.
   Status FollowColumns();
   Status ResetInterruptedReplicationCopy();
   Status CreatePublication();

@@ -479,12 +479,17 @@ TEST_F(ReplicationTest, ColumnsAddedOnTheSourceWhileReplicatingAreAddedOnTheDest
   src_->Exec("shop", "CREATE TABLE public.visits (id int, at date, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);"
                      "CREATE TABLE public.visits_2025 PARTITION OF public.visits FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');"
                      "CREATE TABLE public.visits_2026 PARTITION OF public.visits FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');"
-                     "INSERT INTO public.visits VALUES (1, '2025-05-05'), (2, '2026-06-06')");
+                     "INSERT INTO public.visits VALUES (1, '2025-05-05'), (2, '2026-06-06');"
+                     "CREATE TABLE public.flags (id int PRIMARY KEY)");  // empty
   auto o = Options();
   o.extra_spec = "  databases: {include: [shop]}\n";
   ASSERT_EQ((*Db(MigrateJson(BuildManifest(o)), "shop"))["status"], "syncing");
   // A partitioned table's column is added to it (its partitions are what is published).
   src_->Exec("shop", "ALTER TABLE public.visits ADD COLUMN page text; INSERT INTO public.visits VALUES (3, '2026-07-07', '/')");
+  // A table without rows on the destination takes any column as it is on the source.
+  src_->Exec("shop", "ALTER TABLE public.flags ADD COLUMN enabled boolean NOT NULL;"
+                     "ALTER TABLE public.flags ADD COLUMN salt text DEFAULT md5(random()::text);"
+                     "INSERT INTO public.flags (id, enabled) VALUES (1, true)");
   src_->Exec("shop", "ALTER TABLE public.customers ADD COLUMN \"E-mail\" text COLLATE \"C\";"
                      "ALTER TABLE public.customers ADD COLUMN tier int NOT NULL DEFAULT 1;"  // no rewrite
                      "ALTER TABLE public.customers ALTER COLUMN tier SET DEFAULT 2;"
@@ -518,6 +523,11 @@ TEST_F(ReplicationTest, ColumnsAddedOnTheSourceWhileReplicatingAreAddedOnTheDest
                                  "(SELECT tier, count(*) FROM public.customers GROUP BY tier) t"),
             "1:499,2:1,3:1");
   EXPECT_TRUE(WaitUntil([&] { return dst_->Scalar("shop", "SELECT page FROM public.visits WHERE id = 3") == "/"; }, 30));
+  EXPECT_TRUE(WaitUntil([&] { return dst_->Scalar("shop", "SELECT count(*) FROM public.flags") == "1"; }, 30));
+  EXPECT_EQ(dst_->Scalar("shop", "SELECT string_agg(column_name || ' ' || is_nullable || ' ' || "
+                                 "coalesce(column_default, '-'), '; ' ORDER BY ordinal_position) "
+                                 "FROM information_schema.columns WHERE table_name = 'flags'"),
+            "id NO -; enabled NO -; salt YES md5((random())::text)");
 
   auto cutover = o;
   cutover.extra_spec += "  replication: {cutover: true}\n";
