@@ -1063,7 +1063,9 @@ Status DatabaseMigration::FollowTableSelection() {
 
 Status DatabaseMigration::FollowColumns() {
   const std::string kSourceOnly = " is on the source only (added after the schema was copied";
-  source_only_columns_.clear();
+  const std::string kDiffers = " differs: ";
+  const std::string kDestinationOnly = " is on the destination only";
+  differing_columns_.clear();
   auto src = e_.options_.connector->Connect(src_params_);
   if (!src.ok()) return src.status().Prefixed("source");
   pg::Session& s = **src;
@@ -1073,19 +1075,37 @@ Status DatabaseMigration::FollowColumns() {
     RETURN_IF_ERROR(s.Exec("SET search_path = pg_catalog, pg_temp"));
     ASSIGN_OR_RETURN(auto cols, s.Query(sql::kPublishedColumns, {name_}));
     ASSIGN_OR_RETURN(auto have, dst_->Query(sql::kTableColumns));
-    std::set<std::pair<std::string, std::string>> tables;
-    std::set<std::tuple<std::string, std::string, std::string>> columns;
+    using Column = std::tuple<std::string, std::string, std::string>;
+    std::set<std::pair<std::string, std::string>> tables, published;
+    std::map<Column, size_t> columns;  // the destination's, to their row in `have`
+    std::set<Column> on_source;
     for (size_t i = 0; i < have.size(); ++i) {
       tables.insert({have.Get(i, 0), have.Get(i, 1)});
-      columns.insert({have.Get(i, 0), have.Get(i, 1), have.Get(i, 2)});
+      columns[{have.Get(i, 0), have.Get(i, 1), have.Get(i, 2)}] = i;
     }
-    std::set<std::tuple<std::string, std::string, std::string>> done;  // by the table added to
-    std::map<std::string, bool> empty_tables;                          // destination tables without rows
+    std::set<Column> done;                     // by the table added to
+    std::map<std::string, bool> empty_tables;  // destination tables without rows
     for (size_t i = 0; i < cols.size(); ++i) {
       const std::string schema = cols.Get(i, 0), table = cols.Get(i, 1), column = cols.Get(i, 2);
+      published.insert({schema, table});
+      on_source.insert({schema, table, column});
       // A table the destination has not got is FollowTableSelection's.
-      if (!tables.count({schema, table}) || columns.count({schema, table, column})) continue;
+      if (!tables.count({schema, table})) continue;
       const std::string root_schema = cols.Get(i, 11), root = cols.Get(i, 12);
+      auto there = columns.find({schema, table, column});
+      if (there != columns.end()) {
+        // The subscription sends values as text: another type may take them until it does not
+        // (bigint values into integer), and a cutover would keep the old type.
+        if (have.Get(there->second, 3) != cols.Get(i, 13) && done.insert({root_schema, root, column}).second) {
+          const std::string name = schema + "." + table + "." + column;
+          differing_columns_.push_back(name);
+          warnings.push_back("the type of column " + name + kDiffers + cols.Get(i, 3) + " on the source, " +
+                             have.Get(there->second, 4) + " on the destination (changed after the schema was "
+                             "copied; logical replication carries no DDL): change it on the destination the way "
+                             "it was changed on the source");
+        }
+        continue;
+      }
       if (!done.insert({root_schema, root, column}).second) continue;  // another partition's
       const std::string type = cols.Get(i, 3), collation = cols.Get(i, 4), expr = cols.Get(i, 6);
       const bool not_null = cols.GetBool(i, 5), has_missing = cols.GetBool(i, 7), generated = cols.GetBool(i, 9);
@@ -1132,13 +1152,24 @@ Status DatabaseMigration::FollowColumns() {
         (void)dst_->Exec("ROLLBACK");
         why = st.message();
       }
-      source_only_columns_.push_back(name);
+      differing_columns_.push_back(name);
       warnings.push_back("column " + name + kSourceOnly + "; logical replication carries no DDL) and pgferry did "
                          "not add it on the destination: " + why + "; add it there and run again (the subscription "
                          "stops at the table's next change until then)");
     }
+    // Columns the source's tables no longer have: harmless to replication unless a row from the
+    // source cannot leave them empty. Named, not dropped (they may hold the only copy of data).
+    for (const auto& [c, row] : columns) {
+      const auto& [schema, table, column] = c;
+      if (!published.count({schema, table}) || on_source.count(c)) continue;
+      warnings.push_back("column " + schema + "." + table + "." + column + kDestinationOnly +
+                         " (dropped on the source after the schema was copied, or added here): " +
+                         (have.GetBool(row, 5) ? "it is NOT NULL without a default, so the subscription fails on "
+                                                 "each row the source inserts; drop it or give it a default"
+                                               : "rows from the source leave it empty or at its default"));
+    }
   }
-  ReplaceWarnings({kSourceOnly}, warnings);
+  ReplaceWarnings({kSourceOnly, kDiffers, kDestinationOnly}, warnings);
   if (!added.empty())
     e_.Event("ColumnsAdded", "database \"" + plan_.dbname + "\": added " + added +
                                  " on the destination (added on the source after the schema was copied)");
@@ -1268,7 +1299,7 @@ bool DatabaseMigration::PollSync() {
   // Not while the apply worker is down or has just failed: a change it cannot apply holds
   // everything behind it.
   bool in_sync = caught_up && ready == total && sub->GetBool(0, 0) && sub->GetBool(0, 3) && !failing &&
-                 source_only_.empty() && source_only_columns_.empty();
+                 source_only_.empty() && differing_columns_.empty();
   SetDb([&](api::DatabaseStatus& d) {
     d.lagBytes = caught_up ? 0 : lag;
     d.walRetainedBytes = std::max<int64_t>(0, slot->GetInt(0, 6));
@@ -1276,7 +1307,7 @@ bool DatabaseMigration::PollSync() {
     // Unlogged tables are in no subscription: copied once, they are as synced as they get.
     d.tablesSynced = std::min<int64_t>(d.tablesTotal, ready + unlogged);
     if (in_sync && d.status == api::kDbRunning) d.status = api::kDbSyncing;
-    if ((!source_only_.empty() || !source_only_columns_.empty()) && d.status == api::kDbSyncing)
+    if ((!source_only_.empty() || !differing_columns_.empty()) && d.status == api::kDbSyncing)
       d.status = api::kDbRunning;
     if (failing)
       d.error = failing_why;
@@ -1287,7 +1318,7 @@ bool DatabaseMigration::PollSync() {
     e_.Event("SubscriptionFailing", "database \"" + plan_.dbname + "\": " + failing_why, true);
   failing_reported_ = !in_sync && (failing_reported_ || failing);
   // A table or column on the source only cannot be waited for: it has to be made on the destination.
-  return in_sync || !source_only_.empty() || !source_only_columns_.empty();
+  return in_sync || !source_only_.empty() || !differing_columns_.empty();
 }
 
 void DatabaseMigration::Cutover() {
@@ -1302,13 +1333,14 @@ void DatabaseMigration::Cutover() {
     e_.Event("CutoverWaiting", "database \"" + plan_.dbname + "\": " + names + " exist on the source only", true);
     return;
   }
-  if (!source_only_columns_.empty()) {
+  if (!differing_columns_.empty()) {
     std::string names;
-    for (const auto& n : source_only_columns_) names += (names.empty() ? "" : ", ") + n;
+    for (const auto& n : differing_columns_) names += (names.empty() ? "" : ", ") + n;
     SetDb([&](api::DatabaseStatus& d) {
-      d.error = "not cut over: columns " + names + " exist on the source only; add them on the destination";
+      d.error = "not cut over: columns " + names + " are not the same on the destination as on the source "
+                "(see the warnings); make them the same there";
     });
-    e_.Event("CutoverWaiting", "database \"" + plan_.dbname + "\": columns " + names + " exist on the source only",
+    e_.Event("CutoverWaiting", "database \"" + plan_.dbname + "\": columns " + names + " differ from the source's",
              true);
     return;
   }

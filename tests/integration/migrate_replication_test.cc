@@ -534,7 +534,8 @@ TEST_F(ReplicationTest, ColumnsAddedOnTheSourceWhileReplicatingAreAddedOnTheDest
   status = MigrateJson(BuildManifest(cutover));
   EXPECT_EQ((*Db(status, "shop"))["status"], "running") << status.dump(2);
   EXPECT_THAT((*Db(status, "shop"))["error"].get<std::string>(),
-              HasSubstr("not cut over: columns public.orders.token exist on the source only; add them on the destination"));
+              HasSubstr("not cut over: columns public.orders.token are not the same on the destination as on the "
+                        "source (see the warnings); make them the same there"));
   EXPECT_EQ(LeftoverReplicationObjects({"shop"}), 3);
 
   // Without it, the cutover goes ahead and the destination equals the source.
@@ -543,6 +544,38 @@ TEST_F(ReplicationTest, ColumnsAddedOnTheSourceWhileReplicatingAreAddedOnTheDest
   EXPECT_EQ((*Db(status, "shop"))["status"], "done") << status.dump(2);
   EXPECT_THAT(status.dump(), Not(HasSubstr("on the source only")));
   ExpectSameData("shop");
+  EXPECT_EQ(LeftoverReplicationObjects({"shop"}), 0);
+}
+
+// A column whose type changed on the source (values may stop fitting the destination's, and a
+// cutover would keep the old type) is named and holds the cutover back until the destination's
+// is the same; a column dropped on the source is named (its data stays on the destination).
+TEST_F(ReplicationTest, AColumnTypeChangedOrAColumnDroppedOnTheSourceIsNamed) {
+  auto o = ShopReplicating();
+  src_->Exec("shop", "ALTER TABLE public.customers ALTER COLUMN name TYPE varchar(200);"
+                     "ALTER TABLE public.orders DROP COLUMN note;"
+                     "INSERT INTO public.orders (customer_id, total) VALUES (1, 2)");
+  auto cutover = o;
+  cutover.extra_spec += "  replication: {cutover: true}\n";
+  auto status = MigrateJson(BuildManifest(cutover));
+  const nlohmann::json* db = Db(status, "shop");
+  EXPECT_EQ((*db)["status"], "running") << status.dump(2);
+  EXPECT_THAT((*db)["warnings"].dump(),
+              HasSubstr("the type of column public.customers.name differs: character varying(200) on the source, "
+                        "text on the destination (changed after the schema was copied; logical replication carries "
+                        "no DDL)"));
+  EXPECT_THAT((*db)["warnings"].dump(),
+              HasSubstr("column public.orders.note is on the destination only (dropped on the source after the "
+                        "schema was copied, or added here): rows from the source leave it empty or at its default"));
+  EXPECT_THAT((*db)["error"].get<std::string>(), HasSubstr("not cut over: columns public.customers.name are not the same"));
+  EXPECT_EQ(LeftoverReplicationObjects({"shop"}), 3);
+  EXPECT_TRUE(WaitUntil([&] { return dst_->Scalar("shop", "SELECT count(*) FROM public.orders") == "5001"; }, 30));
+
+  dst_->Exec("shop", "ALTER TABLE public.customers ALTER COLUMN name TYPE varchar(200)");
+  status = MigrateJson(BuildManifest(cutover));
+  EXPECT_EQ((*Db(status, "shop"))["status"], "done") << status.dump(2);
+  EXPECT_THAT(status.dump(), Not(HasSubstr("differs:")));
+  EXPECT_THAT(status.dump(), HasSubstr("column public.orders.note is on the destination only"));
   EXPECT_EQ(LeftoverReplicationObjects({"shop"}), 0);
 }
 
