@@ -1065,7 +1065,7 @@ Status DatabaseMigration::FollowColumns() {
   const std::string kSourceOnly = " is on the source only (added after the schema was copied";
   const std::string kDiffers = " differs: ";
   const std::string kDestinationOnly = " is on the destination only";
-  differing_columns_.clear();
+  source_only_columns_.clear();
   auto src = e_.options_.connector->Connect(src_params_);
   if (!src.ok()) return src.status().Prefixed("source");
   pg::Session& s = **src;
@@ -1094,16 +1094,16 @@ Status DatabaseMigration::FollowColumns() {
       const std::string root_schema = cols.Get(i, 11), root = cols.Get(i, 12);
       auto there = columns.find({schema, table, column});
       if (there != columns.end()) {
-        // The subscription sends values as text: another type may take them until it does not
-        // (bigint values into integer), and a cutover would keep the old type.
-        if (have.Get(there->second, 3) != cols.Get(i, 13) && done.insert({root_schema, root, column}).second) {
-          const std::string name = schema + "." + table + "." + column;
-          differing_columns_.push_back(name);
-          warnings.push_back("the type of column " + name + kDiffers + cols.Get(i, 3) + " on the source, " +
-                             have.Get(there->second, 4) + " on the destination (changed after the schema was "
-                             "copied; logical replication carries no DDL): change it on the destination the way "
-                             "it was changed on the source");
-        }
+        // The subscription sends values as text: another type takes them while they fit it (bigint
+        // values into integer until one is too large), and a cutover keeps it. Named, not held
+        // back: moving to a wider type is a reason to migrate. The type's schema is left out
+        // (an extension's types may live elsewhere on the destination).
+        if (have.Get(there->second, 3) != cols.Get(i, 13) && done.insert({root_schema, root, column}).second)
+          warnings.push_back("the type of column " + schema + "." + table + "." + column + kDiffers + cols.Get(i, 3) +
+                             " on the source, " + have.Get(there->second, 4) + " on the destination (changed on "
+                             "one side after the schema was copied, or made so; logical replication carries no "
+                             "DDL): the destination takes the source's values only while they fit its type; "
+                             "unless that is meant, change it there as it was changed on the source");
         continue;
       }
       if (!done.insert({root_schema, root, column}).second) continue;  // another partition's
@@ -1152,7 +1152,7 @@ Status DatabaseMigration::FollowColumns() {
         (void)dst_->Exec("ROLLBACK");
         why = st.message();
       }
-      differing_columns_.push_back(name);
+      source_only_columns_.push_back(name);
       warnings.push_back("column " + name + kSourceOnly + "; logical replication carries no DDL) and pgferry did "
                          "not add it on the destination: " + why + "; add it there and run again (the subscription "
                          "stops at the table's next change until then)");
@@ -1299,7 +1299,7 @@ bool DatabaseMigration::PollSync() {
   // Not while the apply worker is down or has just failed: a change it cannot apply holds
   // everything behind it.
   bool in_sync = caught_up && ready == total && sub->GetBool(0, 0) && sub->GetBool(0, 3) && !failing &&
-                 source_only_.empty() && differing_columns_.empty();
+                 source_only_.empty() && source_only_columns_.empty();
   SetDb([&](api::DatabaseStatus& d) {
     d.lagBytes = caught_up ? 0 : lag;
     d.walRetainedBytes = std::max<int64_t>(0, slot->GetInt(0, 6));
@@ -1307,7 +1307,7 @@ bool DatabaseMigration::PollSync() {
     // Unlogged tables are in no subscription: copied once, they are as synced as they get.
     d.tablesSynced = std::min<int64_t>(d.tablesTotal, ready + unlogged);
     if (in_sync && d.status == api::kDbRunning) d.status = api::kDbSyncing;
-    if ((!source_only_.empty() || !differing_columns_.empty()) && d.status == api::kDbSyncing)
+    if ((!source_only_.empty() || !source_only_columns_.empty()) && d.status == api::kDbSyncing)
       d.status = api::kDbRunning;
     if (failing)
       d.error = failing_why;
@@ -1318,7 +1318,7 @@ bool DatabaseMigration::PollSync() {
     e_.Event("SubscriptionFailing", "database \"" + plan_.dbname + "\": " + failing_why, true);
   failing_reported_ = !in_sync && (failing_reported_ || failing);
   // A table or column on the source only cannot be waited for: it has to be made on the destination.
-  return in_sync || !source_only_.empty() || !differing_columns_.empty();
+  return in_sync || !source_only_.empty() || !source_only_columns_.empty();
 }
 
 void DatabaseMigration::Cutover() {
@@ -1333,14 +1333,13 @@ void DatabaseMigration::Cutover() {
     e_.Event("CutoverWaiting", "database \"" + plan_.dbname + "\": " + names + " exist on the source only", true);
     return;
   }
-  if (!differing_columns_.empty()) {
+  if (!source_only_columns_.empty()) {
     std::string names;
-    for (const auto& n : differing_columns_) names += (names.empty() ? "" : ", ") + n;
+    for (const auto& n : source_only_columns_) names += (names.empty() ? "" : ", ") + n;
     SetDb([&](api::DatabaseStatus& d) {
-      d.error = "not cut over: columns " + names + " are not the same on the destination as on the source "
-                "(see the warnings); make them the same there";
+      d.error = "not cut over: columns " + names + " exist on the source only; add them on the destination";
     });
-    e_.Event("CutoverWaiting", "database \"" + plan_.dbname + "\": columns " + names + " differ from the source's",
+    e_.Event("CutoverWaiting", "database \"" + plan_.dbname + "\": columns " + names + " exist on the source only",
              true);
     return;
   }

@@ -78,9 +78,9 @@ class DatabaseMigration {
   // leave the column behind). Added on the destination where that gives its rows the source's
   // values: any column of a table without rows there, a nullable column without default, one
   // whose default filled the existing rows without a rewrite (added with that value, then the
-  // source's current default), a generated column. Others are named (differing_columns_), as
-  // source-only tables are, and so are columns whose type differs between the two (a cutover
-  // waits for both); columns on the destination only are named in a warning.
+  // source's current default), a generated column. Others are named (source_only_columns_), as
+  // source-only tables are (a cutover waits). Columns whose type differs, and columns on the
+  // destination only, are named in warnings (a difference may be meant: int to bigint).
   Status FollowColumns();
   Status ResetInterruptedReplicationCopy();
   Status CreatePublication();
@@ -146,9 +146,8 @@ class DatabaseMigration {
   // found by FollowTableSelection: until they exist on the destination the database cannot be
   // in sync (PollSync stops waiting for it) nor cut over.
   std::vector<std::string> source_only_;
-  // Columns on the source only that FollowColumns could not add, and columns whose type differs
-  // ("public.t.c"): the same.
-  std::vector<std::string> differing_columns_;
+  // Columns on the source only that FollowColumns could not add ("public.t.c"): the same.
+  std::vector<std::string> source_only_columns_;
   // The subscription's worker errors at the previous PollSync (-1 before the first): a rise
   // means it fails to apply changes, which the status then says until it is in sync again.
   int64_t subscription_errors_ = -1;

@@ -145,7 +145,7 @@ SELECT n.nspname, c.relname, a.attname, pg_catalog.format_type(a.atttypid, a.att
        a.attnotnull, pg_catalog.pg_get_expr(d.adbin, d.adrelid), a.atthasmissing,
        CASE WHEN a.atthasmissing THEN a.attmissingval::text END,
        a.attgenerated <> '', a.attidentity <> '', rn.nspname, rc.relname,
-       tn.nspname || '.' || t.typname || '(' || a.atttypmod || ')'
+       t.typname || '(' || a.atttypmod || ')'
   FROM pg_catalog.pg_publication_tables p
   JOIN pg_catalog.pg_namespace n ON n.nspname = p.schemaname
   JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = p.tablename
@@ -153,7 +153,6 @@ SELECT n.nspname, c.relname, a.attname, pg_catalog.format_type(a.atttypid, a.att
   JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace
   JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
   JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
-  JOIN pg_catalog.pg_namespace tn ON tn.oid = t.typnamespace
   LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
   LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
   LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
@@ -176,13 +175,12 @@ SELECT n.nspname, c.relname
 // The columns of the destination's tables: type (as kPublishedColumns names it, and for
 // people), NOT NULL without a default.
 inline constexpr const char* kTableColumns = R"sql(
-SELECT n.nspname, c.relname, a.attname, tn.nspname || '.' || t.typname || '(' || a.atttypmod || ')',
+SELECT n.nspname, c.relname, a.attname, t.typname || '(' || a.atttypmod || ')',
        pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull AND NOT a.atthasdef
   FROM pg_catalog.pg_class c
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
   JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
-  JOIN pg_catalog.pg_namespace tn ON tn.oid = t.typnamespace
  WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
    AND n.nspname NOT LIKE 'pg\_toast%'
 )sql";
