@@ -1073,8 +1073,31 @@ Status DatabaseMigration::FollowColumns() {
   std::string added;
   if (s.ServerVersion() >= 120000) {  // pg_partition_root, attgenerated
     RETURN_IF_ERROR(s.Exec("SET search_path = pg_catalog, pg_temp"));
-    ASSIGN_OR_RETURN(auto cols, s.Query(sql::kPublishedColumns, {name_}));
-    ASSIGN_OR_RETURN(auto have, dst_->Query(sql::kTableColumns));
+    // The columns of the tables whose column signatures differ (most runs: none).
+    ASSIGN_OR_RETURN(auto sigs, s.Query(sql::kPublishedColumnSignatures, {name_}));
+    std::vector<std::string> schemas, names;
+    for (size_t i = 0; i < sigs.size(); ++i) {
+      schemas.push_back(sigs.Get(i, 0));
+      names.push_back(sigs.Get(i, 1));
+    }
+    ASSIGN_OR_RETURN(auto dst_sigs, dst_->Query(sql::kColumnSignatures,
+                                                {TextArrayLiteral(schemas), TextArrayLiteral(names)}));
+    std::map<std::pair<std::string, std::string>, std::string> signature;
+    for (size_t i = 0; i < dst_sigs.size(); ++i) signature[{dst_sigs.Get(i, 0), dst_sigs.Get(i, 1)}] = dst_sigs.Get(i, 2);
+    schemas.clear();
+    names.clear();
+    for (size_t i = 0; i < sigs.size(); ++i) {
+      auto d = signature.find({sigs.Get(i, 0), sigs.Get(i, 1)});
+      if (d == signature.end() || d->second == sigs.Get(i, 2)) continue;  // absent, or the same
+      schemas.push_back(sigs.Get(i, 0));
+      names.push_back(sigs.Get(i, 1));
+    }
+    const std::optional<std::string> schema_list = TextArrayLiteral(schemas), name_list = TextArrayLiteral(names);
+    pg::QueryResult cols, have;
+    if (!schemas.empty()) {
+      ASSIGN_OR_RETURN(cols, s.Query(sql::kPublishedColumns, {name_, schema_list, name_list}));
+      ASSIGN_OR_RETURN(have, dst_->Query(sql::kTableColumns, {schema_list, name_list}));
+    }
     using Column = std::tuple<std::string, std::string, std::string>;
     std::set<std::pair<std::string, std::string>> tables, published;
     std::map<Column, size_t> columns;  // the destination's, to their row in `have`

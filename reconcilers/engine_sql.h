@@ -133,6 +133,33 @@ SELECT n.nspname, c.relname
  WHERE s.subname = $1 AND s.subdbid = (SELECT oid FROM pg_catalog.pg_database
                                         WHERE datname = pg_catalog.current_database())
 )sql";
+// A signature of each table's columns (names, types, type modifiers), the same on both sides
+// when they have the same columns: FollowColumns reads the columns themselves only of the
+// tables whose signatures differ (10,000 tables' columns cost 20 MiB and half a second a run).
+#define PGFERRY_COLUMN_SIGNATURE                                                                     \
+  "pg_catalog.md5(pg_catalog.string_agg(pg_catalog.quote_ident(a.attname) || ' ' || t.typname || " \
+  "'(' || a.atttypmod || ')', ',' ORDER BY a.attname))"
+inline constexpr const char* kPublishedColumnSignatures =
+    "SELECT p.schemaname::text, p.tablename::text, " PGFERRY_COLUMN_SIGNATURE R"sql(
+  FROM pg_catalog.pg_publication_tables p
+  JOIN pg_catalog.pg_namespace n ON n.nspname = p.schemaname
+  JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = p.tablename
+  JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+  JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+ WHERE p.pubname = $1
+ GROUP BY 1, 2
+)sql";
+// The same for the tables named by $1 (schemas) and $2 (names), on the destination.
+inline constexpr const char* kColumnSignatures =
+    "SELECT x.nsp, x.rel, " PGFERRY_COLUMN_SIGNATURE R"sql(
+  FROM ROWS FROM (pg_catalog.unnest($1::text[]), pg_catalog.unnest($2::text[])) AS x(nsp, rel)
+  JOIN pg_catalog.pg_namespace n ON n.nspname = x.nsp
+  JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = x.rel
+  JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+  JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+ GROUP BY 1, 2
+)sql";
+#undef PGFERRY_COLUMN_SIGNATURE
 // The columns of the tables a publication publishes (source, PostgreSQL 12+), in order, with
 // what adding one elsewhere takes: type, collation when not the type's, NOT NULL, default or
 // generation expression, the value rows older than the column read (atthasmissing), identity;
@@ -157,6 +184,7 @@ SELECT n.nspname, c.relname, a.attname, pg_catalog.format_type(a.atttypid, a.att
   LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
   LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
  WHERE p.pubname = $1
+   AND (n.nspname, c.relname) IN (SELECT * FROM ROWS FROM (pg_catalog.unnest($2::text[]), pg_catalog.unnest($3::text[])))
  ORDER BY 1, 2, a.attnum
 )sql";
 // Sequences no table owns (OWNED BY, identity) and no extension made: a table's own come with
@@ -172,17 +200,16 @@ SELECT n.nspname, c.relname
                       AND d.deptype IN ('a', 'i', 'e'))
  ORDER BY 1, 2
 )sql";
-// The columns of the destination's tables: type (as kPublishedColumns names it, and for
-// people), NOT NULL without a default.
+// The columns of the destination's tables named by $1 (schemas) and $2 (names): type (as
+// kPublishedColumns names it, and for people), NOT NULL without a default.
 inline constexpr const char* kTableColumns = R"sql(
 SELECT n.nspname, c.relname, a.attname, t.typname || '(' || a.atttypmod || ')',
        pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull AND NOT a.atthasdef
-  FROM pg_catalog.pg_class c
-  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  FROM ROWS FROM (pg_catalog.unnest($1::text[]), pg_catalog.unnest($2::text[])) AS x(nsp, rel)
+  JOIN pg_catalog.pg_namespace n ON n.nspname = x.nsp
+  JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = x.rel
   JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
   JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
- WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-   AND n.nspname NOT LIKE 'pg\_toast%'
 )sql";
 // Errors of the subscription's apply and table sync workers so far (PostgreSQL 15+).
 inline constexpr const char* kSubscriptionErrors =
