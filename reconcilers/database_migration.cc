@@ -680,7 +680,7 @@ Status DatabaseMigration::ResetInterruptedReplicationCopy() {
   // Drop the slot and the rows pgferry copied, and start that database's copy again.
   auto src = e_.options_.connector->Connect(src_params_);
   if (!src.ok()) return src.status().Prefixed("source");
-  auto slot = (*src)->Query(sql::kSlot, {name_, "0/0"});
+  auto slot = (*src)->Query(sql::kSlot, {name_, "0"});
   if (slot.ok() && !slot->empty()) RETURN_IF_ERROR((*src)->Query(sql::kDropSlot, {name_}).status());
   for (const auto& t : plan_.tables)
     if (state_.count(TableKey(t)))
@@ -760,7 +760,7 @@ Status DatabaseMigration::DropReplicationObjects() {
   if (!src.ok()) return src.status().Prefixed("source");
   pg::Session& s = **src;
   for (int attempt = 0; attempt < 100; ++attempt) {
-    ASSIGN_OR_RETURN(auto slot, s.Query(sql::kSlot, {name_, "0/0"}));
+    ASSIGN_OR_RETURN(auto slot, s.Query(sql::kSlot, {name_, "0"}));
     if (slot.empty()) break;
     if (!slot.GetBool(0, 0)) {
       Status st = s.Query(sql::kDropSlot, {name_}).status();
@@ -829,7 +829,7 @@ Status DatabaseMigration::Step() {
       for (const auto& [k, v] : state_) interrupted = interrupted || StartsWith(k, "table:");
       auto probe_src = e_.options_.connector->Connect(e_.options_.endpoints.source);
       if (probe_src.ok()) {
-        auto slot = (*probe_src)->Query(sql::kSlot, {name_, "0/0"});
+        auto slot = (*probe_src)->Query(sql::kSlot, {name_, "0"});
         interrupted = interrupted || (slot.ok() && !slot->empty());
       }
       if (interrupted) RETURN_IF_ERROR(ResetInterruptedReplicationCopy());
@@ -1286,7 +1286,7 @@ bool DatabaseMigration::PollSync() {
   if (!replicating()) return true;
   auto src = e_.options_.connector->Connect(e_.options_.endpoints.source);
   if (!src.ok()) return false;
-  auto slot = (*src)->Query(sql::kSlot, {name_, last_current_lsn_.empty() ? "0/0" : last_current_lsn_});
+  auto slot = (*src)->Query(sql::kSlot, {name_, last_current_lsn_.empty() ? "0" : last_current_lsn_});
   if (!slot.ok() || slot->empty()) return false;
   if (!dst_) {
     auto d = e_.options_.connector->Connect(dst_params_);

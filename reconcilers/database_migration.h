@@ -138,9 +138,10 @@ class DatabaseMigration {
   std::unique_ptr<pg::Archive> schema_archive_;
   // Tables with indexes left to post-data: analyzed again once it is restored (dump method).
   std::vector<TableInfo> analyze_after_post_data_;
-  // The source's WAL position at the previous PollSync; empty before the first one. Caught up
-  // means the slot confirmed everything up to it, so a first poll can never count as caught up
-  // just because it has nothing to compare with (a cutover there would drop unapplied changes).
+  // The source's WAL insert position (bytes, as kSlot gives it) at the previous PollSync; empty
+  // before the first one. Caught up means the slot confirmed everything up to it, so a first
+  // poll can never count as caught up just because it has nothing to compare with (a cutover
+  // there would drop unapplied changes).
   std::string last_current_lsn_;
   // Selected tables that exist on the source only (created there after the schema was copied),
   // found by FollowTableSelection: until they exist on the destination the database cannot be

@@ -218,13 +218,22 @@ inline constexpr const char* kSubscriptionErrors =
 // position, which with synchronous_commit = off lags commits already made (up to
 // wal_writer_delay, longer under load), so a slot that confirmed it could still miss them; a
 // cutover then dropped them (and a change the destination could not apply looked in sync).
+// Positions are bytes (numeric). Right after a page boundary the insert position points past
+// the new page's header, where no record ends: confirming the last record reaches the boundary
+// only, and an idle source would never look caught up; so the header is taken off. Columns:
+// active, active_pid, lag bytes, confirmed_flush_lsn, the position, confirmed >= $2 (a
+// position an earlier poll returned), WAL the slot retains.
 inline constexpr const char* kSlot = R"sql(
-SELECT active, active_pid,
-       pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_insert_lsn(), confirmed_flush_lsn)::bigint,
-       confirmed_flush_lsn::text, pg_catalog.pg_current_wal_insert_lsn()::text,
-       pg_catalog.pg_wal_lsn_diff(confirmed_flush_lsn, $2::pg_lsn) >= 0,
-       COALESCE(pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_insert_lsn(), restart_lsn), 0)::bigint
-  FROM pg_catalog.pg_replication_slots WHERE slot_name = $1
+WITH w AS (SELECT pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_insert_lsn(), '0/0') AS b,
+                  pg_catalog.pg_size_bytes(pg_catalog.current_setting('wal_segment_size')) AS seg,
+                  pg_catalog.current_setting('wal_block_size')::int AS blk),
+     p AS (SELECT b - CASE WHEN b % seg = 40 THEN 40 WHEN b % blk = 24 THEN 24 ELSE 0 END AS pos FROM w)
+SELECT s.active, s.active_pid,
+       (p.pos - pg_catalog.pg_wal_lsn_diff(s.confirmed_flush_lsn, '0/0'))::bigint,
+       s.confirmed_flush_lsn::text, p.pos::text,
+       pg_catalog.pg_wal_lsn_diff(s.confirmed_flush_lsn, '0/0') >= $2::numeric,
+       COALESCE(pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_insert_lsn(), s.restart_lsn), 0)::bigint
+  FROM pg_catalog.pg_replication_slots s, p WHERE s.slot_name = $1
 )sql";
 inline constexpr const char* kSlotsWithPrefix = R"sql(
 SELECT slot_name, database FROM pg_catalog.pg_replication_slots

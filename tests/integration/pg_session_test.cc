@@ -9,10 +9,12 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <thread>
 
 #include "operator/pg/dump_restore.h"
 #include "operator/pg/libpq_session.h"
 #include "operator/pg/sqlstate.h"
+#include "reconcilers/engine_sql.h"
 #include "tests/harness/pg_cluster.h"
 
 namespace pgferry::pg {
@@ -265,6 +267,53 @@ TEST_F(PgSessionTest, UnansweredServerTimesOutOnDeadline) {
   EXPECT_EQ(s.status().code(), StatusCode::kTimeout);
   EXPECT_LT(secs, 2.0);
   EXPECT_NE(s.status().message().find("timeout expired"), std::string::npos);
+}
+
+// kSlot (reconcilers/engine_sql.h) measures a slot's lag from the WAL insert position. When the
+// last record ends exactly at a page boundary, that position points past the next page's
+// header, where no record ends and no slot can confirm: an idle source looked 24 bytes behind
+// until something else wrote WAL (a replication run waited for it; a cutover with it).
+TEST_F(PgSessionTest, ASlotThatConfirmedTheLastRecordEndingAtAPageBoundaryHasNoLag) {
+  auto s = connector_.Connect(Params(PgCluster::kSuperuser, PgCluster::kSuperPassword));
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  Session& db = **s;
+  auto ok = [](const Result<QueryResult>& r) { return r.ok() ? std::string() : r.status().ToString(); };
+  ASSERT_EQ(ok(db.Query("SELECT pg_create_logical_replication_slot('boundary', 'pgoutput')")), "");
+  auto offset = [&] {
+    return db.Query("SELECT (pg_current_wal_insert_lsn() - '0/0')::bigint % 8192")->GetInt(0, 0);
+  };
+  bool checked = false;
+  // Other WAL (a background process's) may come between: then try again.
+  for (int attempt = 0; attempt < 20 && !checked; ++attempt) {
+    int64_t need = 8192 - offset();
+    if (need < 512) {  // too close to the boundary for one message: past it first
+      ASSERT_EQ(ok(db.Query("SELECT pg_logical_emit_message(false, 'b', repeat('x', 600))")), "");
+      continue;
+    }
+    // A non-transactional message is one record: header 24, long data header 5, the message's
+    // own header 24, prefix "b" and its NUL, the text; records are 8-byte aligned.
+    ASSERT_EQ(ok(db.Query("SELECT pg_logical_emit_message(false, 'b', repeat('x', $1::int))",
+                          {std::to_string(need - 24 - 5 - 24 - 2)})),
+              "");
+    if (offset() != 24) continue;  // not on the boundary (other WAL): again
+    auto boundary = db.Query("SELECT pg_current_wal_insert_lsn() - 24");
+    ASSERT_TRUE(boundary.ok());
+    // The slot confirms up to the boundary, once the WAL is written out there.
+    for (int i = 0; i < 100 && db.Query("SELECT pg_current_wal_flush_lsn() >= $1::pg_lsn", {boundary->Get(0, 0)})
+                                       ->GetBool(0, 0) == false;
+         ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    ASSERT_EQ(ok(db.Query("SELECT pg_replication_slot_advance('boundary', $1::pg_lsn)", {boundary->Get(0, 0)})), "");
+    auto slot = db.Query(sql::kSlot, {"boundary", "0"});
+    if (offset() != 24) continue;  // WAL came after: the lag below would be real
+    ASSERT_TRUE(slot.ok()) << slot.status().ToString();
+    ASSERT_EQ(slot->size(), 1u);
+    EXPECT_EQ(slot->Get(0, 3), boundary->Get(0, 0)) << "confirmed_flush_lsn";
+    EXPECT_EQ(slot->GetInt(0, 2), 0) << "lag bytes at position " << slot->Get(0, 4);
+    checked = true;
+  }
+  EXPECT_TRUE(checked) << "the WAL never ended at a page boundary with nothing after";
+  (void)db.Query("SELECT pg_drop_replication_slot('boundary')");
 }
 
 }  // namespace
