@@ -350,7 +350,8 @@ TEST_F(ReplicationTest, AForeignKeyToAnExcludedTableFailsInOneLineAndTheSlotIsLi
 // of migrate with another manifest) used to change nothing: a table newly included stayed
 // empty on the destination and was cut over empty. Now the run adds it to the publication and
 // the subscription copies it; a table newly excluded leaves the replication (its rows stay);
-// a table created on the source since the schema was copied is named, not silently skipped.
+// a table created on the source since the schema was copied is created on the destination, or
+// named with the reason while it cannot be (not silently skipped).
 TEST_F(ReplicationTest, ChangingTheTableSelectionWhileReplicatingAddsAndRemovesTables) {
   StartServers();
   CreateShop(*src_);
@@ -377,12 +378,16 @@ TEST_F(ReplicationTest, ChangingTheTableSelectionWhileReplicatingAddsAndRemovesT
                                                   "could not create it on the destination: type \\\"public.mood\\\" "
                                                   "does not exist"));
   EXPECT_EQ(dst_->Scalar("shop", "SELECT count(*) FROM pg_class WHERE relname = 'fresh'"), "0");
-  // Without fresh, the next run waits until the added table is copied and in sync.
-  src_->Exec("shop", "DROP TABLE public.fresh; UPDATE public.\"Audit Log\" SET what = 'changed' WHERE id = 1");
+  // Once the type is there, the next run creates fresh, adds it to the (FOR TABLE) publication,
+  // and waits until it and the added table are copied and in sync.
+  dst_->Exec("shop", "CREATE TYPE public.mood AS ENUM ('ok')");
+  src_->Exec("shop", "INSERT INTO public.fresh VALUES (1, 'ok');"
+                     "UPDATE public.\"Audit Log\" SET what = 'changed' WHERE id = 1");
   status = MigrateJson(BuildManifest(o));
   EXPECT_EQ((*Db(status, "shop"))["status"], "syncing") << status.dump(2);
-  EXPECT_EQ((*Db(status, "shop"))["tablesSynced"], 3);
+  EXPECT_EQ((*Db(status, "shop"))["tablesSynced"], 4);
   EXPECT_EQ(dst_->Scalar("shop", "SELECT count(*) FROM public.\"Audit Log\""), "150");
+  EXPECT_EQ(dst_->Scalar("shop", "SELECT m FROM public.fresh WHERE id = 1"), "ok");
   EXPECT_TRUE(WaitForSameData("shop"));
 
   // Leave orders out: its later rows stay on the source only, customers' keep arriving.
@@ -390,7 +395,7 @@ TEST_F(ReplicationTest, ChangingTheTableSelectionWhileReplicatingAddsAndRemovesT
   status = MigrateJson(BuildManifest(o));
   EXPECT_EQ((*Db(status, "shop"))["status"], "syncing");
   EXPECT_EQ(src_->Scalar("shop", "SELECT string_agg(tablename, ',' ORDER BY tablename) FROM pg_publication_tables"),
-            "Audit Log,customers");
+            "Audit Log,customers,fresh");
   src_->Exec("shop", "INSERT INTO public.orders (customer_id, total) VALUES (1, 1)");
   src_->Exec("shop", "INSERT INTO public.customers (name) VALUES ('after')");
   EXPECT_TRUE(WaitUntil([&] {
