@@ -888,9 +888,7 @@ Status DatabaseMigration::Step() {
 
   if (plan_.method == api::kMethodReplication) {
     SetDb([&](api::DatabaseStatus& d) { d.replicationObjects = {name_, name_, name_}; });
-    RETURN_IF_ERROR(FollowTableSelection());
-    RETURN_IF_ERROR(FollowColumns());
-    RETURN_IF_ERROR(FollowSequences());
+    RETURN_IF_ERROR(FollowSource());
     return Status::Ok();  // PollSync / Cutover take it from here
   }
 
@@ -956,6 +954,12 @@ Result<std::vector<size_t>> DatabaseMigration::AbsentOnDestination(const std::ve
                                "pg_catalog.quote_ident(s) || '.' || pg_catalog.quote_ident(t)) IS NULL ORDER BY i"));
   for (size_t i = 0; i < absent.size(); ++i) out.push_back(std::stoul(absent.Get(i, 0)));
   return out;
+}
+
+Status DatabaseMigration::FollowSource() {
+  RETURN_IF_ERROR(FollowTableSelection());
+  RETURN_IF_ERROR(FollowColumns());
+  return FollowSequences();
 }
 
 Status DatabaseMigration::FollowTableSelection() {
@@ -1312,6 +1316,10 @@ bool DatabaseMigration::PollSync() {
       subscription_errors_ = n;
     }
   }
+  // What the worker cannot apply may be the source's DDL since this run started (a table or a
+  // column made there while the run waits, e.g. for a cutover): follow the source again, as the
+  // next run would, instead of waiting for ever. Its own failure is the failing error's story.
+  if (failing) (void)FollowSource();
   const std::string failing_prefix = "the subscription fails to apply changes";
   const std::string failing_why =
       failing_prefix + " (its workers have failed " + std::to_string(subscription_errors_) +

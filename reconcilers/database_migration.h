@@ -54,6 +54,9 @@ class DatabaseMigration {
   // newly selected tables are added to the publication and copied by the subscription
   // (REFRESH PUBLICATION, copy_data = true), tables no longer selected are dropped from both.
   Status FollowTableSelection();
+  // FollowTableSelection, FollowColumns, FollowSequences: each run, and again while a run waits
+  // and the subscription fails (the source's DDL may be why).
+  Status FollowSource();
   // Creates relations (schema, name) that exist on the source only (created there after the
   // schema was copied: tables, sequences) on the destination from their source definitions:
   // `pg_dump --schema-only --table` (a table with its owned sequences, indexes, constraints,

@@ -551,6 +551,41 @@ TEST_F(ReplicationTest, ColumnsAddedOnTheSourceWhileReplicatingAreAddedOnTheDest
   EXPECT_EQ(LeftoverReplicationObjects({"shop"}), 0);
 }
 
+// DDL on the source while a run waits (here for a cutover): the subscription stops at the first
+// change it cannot apply, and the run follows the source again instead of waiting for ever.
+TEST_F(ReplicationTest, AColumnAddedOnTheSourceWhileACutoverWaitsIsFollowed) {
+  auto o = ShopReplicating();
+  // Something to wait for: a row in the way of the source's next customer.
+  dst_->Exec("shop", "INSERT INTO public.customers VALUES (501, 'in the way')");
+  src_->Exec("shop", "INSERT INTO public.customers (name) VALUES ('from the source')");  // id 501
+  auto cutover = o;
+  cutover.extra_spec += "  replication: {cutover: true}\n";
+  pid_t pid = SpawnMigrate(BuildManifest(cutover), "cutover");
+  ASSERT_NE(pid, 0);
+  EXPECT_TRUE(WaitUntil([&] { return ReadFile(OutputOf("cutover")).find("SubscriptionFailing") != std::string::npos; }, 60))
+      << ReadFile(OutputOf("cutover"));
+  // While it waits: a column on the source and a row that has it; then the way is cleared, and
+  // the worker stops at that row (the destination has no such column).
+  src_->Exec("shop", "ALTER TABLE public.orders ADD COLUMN channel text;"
+                     "INSERT INTO public.orders (customer_id, total, channel) VALUES (1, 3, 'web')");
+  dst_->Exec("shop", "DELETE FROM public.customers WHERE id = 501");
+  int st = 0;
+  bool exited = WaitUntil([&] { return waitpid(pid, &st, WNOHANG) == pid; }, 120);
+  if (!exited) {
+    kill(pid, SIGKILL);
+    waitpid(pid, &st, 0);
+  }
+  const std::string out = ReadFile(OutputOf("cutover"));
+  ASSERT_TRUE(exited) << "the run still waited\n" << out;
+  EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << out;
+  EXPECT_THAT(out, HasSubstr("ColumnsAdded: database \"shop\": added public.orders.channel (text)"));
+  EXPECT_THAT(out, HasSubstr("CutOver"));
+  EXPECT_EQ(dst_->Scalar("shop", "SELECT channel FROM public.orders WHERE channel IS NOT NULL"), "web");
+  EXPECT_EQ(dst_->Scalar("shop", "SELECT name FROM public.customers WHERE id = 501"), "from the source");
+  ExpectSameData("shop");
+  EXPECT_EQ(LeftoverReplicationObjects({"shop"}), 0);
+}
+
 // A column whose type changed on the source (values may stop fitting the destination's, and a
 // cutover keeps the destination's type) and a column dropped on the source are named; neither
 // holds the cutover back (int to bigint on the destination can be the point of the move).
