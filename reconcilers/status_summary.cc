@@ -71,10 +71,24 @@ void SummarizeStatus(const api::MigrationSpec& spec, int64_t generation, api::Mi
                s->error.value_or(""), generation);
   if (replicated > 0 || syncing > 0) {
     bool in_sync = syncing > 0 && replicated == syncing;
+    // Not in sync: say what holds the first such database back when it is known (its error,
+    // e.g. a subscription that fails to apply; or a table or column on the source only, which
+    // the run cannot wait for), not only the lag.
+    std::string why;
+    for (const auto& d : s->databases) {
+      if (in_sync || d.method != api::kMethodReplication || d.status != api::kDbRunning) continue;
+      if (d.error) why = *d.error;
+      for (const auto& w : d.warnings)
+        if (why.empty() && w.find(" on the source only (") != std::string::npos) why = w;
+      if (!why.empty()) {
+        why = "; database \"" + d.dbname + "\": " + why;
+        break;
+      }
+    }
     SetCondition(s, "InSync", in_sync, in_sync ? "AllTablesReady" : "CatchingUp",
                  in_sync ? "every replicated database has all tables ready and lag <= " +
                                std::to_string(spec.replication.maxLagBytes) + " bytes"
-                         : "replication catching up, lag " + std::to_string(lag) + " bytes",
+                         : "replication catching up, lag " + std::to_string(lag) + " bytes" + why,
                  generation);
   }
 }

@@ -237,6 +237,24 @@ TEST_F(SummarizeStatusTest, LagIsTheLargestAmongDatabases) {
   EXPECT_EQ(Find(status_, "InSync")->message, "replication catching up, lag 7000 bytes");
 }
 
+// InSync False said only the lag, also when something else held a database back.
+TEST_F(SummarizeStatusTest, InSyncFalseSaysWhatHoldsADatabaseBack) {
+  status_.databases = {Db("a", api::kMethodReplication, api::kDbSyncing, 0),
+                       Db("b", api::kMethodReplication, api::kDbRunning, 300),
+                       Db("c", api::kMethodReplication, api::kDbRunning, 100)};
+  status_.databases[1].warnings = {"unlogged tables public.cache write no WAL",
+                                   "column public.t.c is on the source only (added after the schema was copied; ...)"};
+  status_.databases[2].error = "the subscription fails to apply changes (...)";
+  Summarize();
+  EXPECT_EQ(Find(status_, "InSync")->message,
+            "replication catching up, lag 300 bytes; database \"b\": column public.t.c is on the source only (added "
+            "after the schema was copied; ...)");
+  status_.databases[1].warnings.pop_back();
+  Summarize();
+  EXPECT_EQ(Find(status_, "InSync")->message,
+            "replication catching up, lag 300 bytes; database \"c\": the subscription fails to apply changes (...)");
+}
+
 TEST_F(SummarizeStatusTest, InSyncTurnsTrueWhenEveryReplicatedDatabaseSyncs) {
   status_.databases = {Db("a", api::kMethodReplication, api::kDbRunning, 500),
                        Db("b", api::kMethodDump, api::kDbDone)};
