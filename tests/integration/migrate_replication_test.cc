@@ -30,6 +30,16 @@ class ReplicationTest : public MigrationTest {
     EXPECT_EQ((*Db(status, "shop"))["status"], "syncing") << status.dump(2);
     return o;
   }
+  static ManifestOptions WithCutover(ManifestOptions o) {
+    o.extra_spec += "  replication: {cutover: true}\n";
+    return o;
+  }
+  // After a cutover: the destination holds what the source does, and nothing of the
+  // replication is left on either.
+  void ExpectCutOverCleanly(const std::string& db) {
+    ExpectSameData(db);
+    EXPECT_EQ(LeftoverReplicationObjects({db}), 0);
+  }
   // The source keeps commits in its WAL buffers for up to 10 s (synchronous_commit = off, as
   // on every test server, with a slow WAL writer): the committed changes are then past the
   // source's WAL write position, which is what a busy server's WAL writer also lags by.
@@ -93,8 +103,7 @@ TEST_F(ReplicationTest, ReplicatesThenCutsOverWithSequencesAndLeavesNothingBehin
   // Running it again changes nothing and duplicates nothing.
   status = MigrateJson(BuildManifest(o));
   EXPECT_EQ((*Db(status, "shop"))["status"], "done");
-  ExpectSameData("shop");
-  EXPECT_EQ(LeftoverReplicationObjects({"shop"}), 0);
+  ExpectCutOverCleanly("shop");
 
   // Cleanup removes pgferry's state schema too, and is safe to run twice.
   CommandResult c = Run("cleanup", BuildManifest(o));
@@ -284,8 +293,7 @@ TEST_F(ReplicationTest, UnloggedTablesAreCopiedAtTheStartAndAgainAtCutover) {
   EXPECT_EQ(r.exit_code, 0) << r.output << r.err;
   EXPECT_THAT(r.err, HasSubstr("2 unlogged table(s) copied again at cutover, 221 rows"));
   EXPECT_THAT(r.output, HasSubstr("Done"));
-  ExpectSameData("shop");
-  EXPECT_EQ(LeftoverReplicationObjects({"shop"}), 0);
+  ExpectCutOverCleanly("shop");
 }
 
 // A source user that is not superuser publishes its tables by name: an unlogged table among them
@@ -419,8 +427,7 @@ TEST_F(ReplicationTest, ATableCreatedOnTheSourceWhileReplicatingIsCreatedOnTheDe
                      // and a sequence of its own (no table owns it)
                      "CREATE SEQUENCE public.\"Invoice No\" START 100; SELECT nextval('public.\"Invoice No\"');"
                      "SELECT nextval('public.\"Invoice No\"')");
-  auto cutover = o;
-  cutover.extra_spec += "  replication: {cutover: true}\n";
+  auto cutover = WithCutover(o);
   auto result = Run("migrate", BuildManifest(cutover));
   const std::string out = result.output + result.err;
   EXPECT_EQ(result.exit_code, 0) << out;
@@ -434,8 +441,7 @@ TEST_F(ReplicationTest, ATableCreatedOnTheSourceWhileReplicatingIsCreatedOnTheDe
   EXPECT_EQ(dst_->Scalar("shop", "SELECT last_value FROM public.\"Nëw \"\"T.x_id_seq\""), "10") << "synced at cutover";
   EXPECT_THAT(out, HasSubstr("SequencesCreated: database \"shop\": created public.Invoice No on the destination"));
   EXPECT_EQ(dst_->Scalar("shop", "SELECT nextval('public.\"Invoice No\"')"), "102");
-  ExpectSameData("shop");
-  EXPECT_EQ(LeftoverReplicationObjects({"shop"}), 0);
+  ExpectCutOverCleanly("shop");
 }
 
 // One pgferry cannot create (its column's type was created on the source after the schema was
@@ -446,8 +452,7 @@ TEST_F(ReplicationTest, ATableTheDestinationCannotTakeYetIsNamedAndStopsTheCutov
   src_->Exec("shop", "CREATE TYPE public.mood AS ENUM ('ok', 'meh');"
                      "CREATE TABLE public.\"New Table\" (id int PRIMARY KEY, m public.mood);"
                      "INSERT INTO public.\"New Table\" SELECT g, 'ok' FROM generate_series(1, 10) g");
-  auto cutover = o;
-  cutover.extra_spec += "  replication: {cutover: true}\n";
+  auto cutover = WithCutover(o);
   auto status = MigrateJson(BuildManifest(cutover));
   EXPECT_EQ((*Db(status, "shop"))["status"], "running") << status.dump(2);
   EXPECT_EQ((*Db(status, "shop"))["tablesTotal"], 3);
@@ -534,8 +539,7 @@ TEST_F(ReplicationTest, ColumnsAddedOnTheSourceWhileReplicatingAreAddedOnTheDest
                                  "FROM information_schema.columns WHERE table_name = 'flags'"),
             "id NO -; enabled NO -; salt YES md5((random())::text)");
 
-  auto cutover = o;
-  cutover.extra_spec += "  replication: {cutover: true}\n";
+  auto cutover = WithCutover(o);
   status = MigrateJson(BuildManifest(cutover));
   EXPECT_EQ((*Db(status, "shop"))["status"], "running") << status.dump(2);
   EXPECT_THAT((*Db(status, "shop"))["error"].get<std::string>(),
@@ -547,8 +551,7 @@ TEST_F(ReplicationTest, ColumnsAddedOnTheSourceWhileReplicatingAreAddedOnTheDest
   status = MigrateJson(BuildManifest(cutover));
   EXPECT_EQ((*Db(status, "shop"))["status"], "done") << status.dump(2);
   EXPECT_THAT(status.dump(), Not(HasSubstr("on the source only")));
-  ExpectSameData("shop");
-  EXPECT_EQ(LeftoverReplicationObjects({"shop"}), 0);
+  ExpectCutOverCleanly("shop");
 }
 
 // DDL on the source while a run waits (here for a cutover): the subscription stops at the first
@@ -558,8 +561,7 @@ TEST_F(ReplicationTest, AColumnAddedOnTheSourceWhileACutoverWaitsIsFollowed) {
   // Something to wait for: a row in the way of the source's next customer.
   dst_->Exec("shop", "INSERT INTO public.customers VALUES (501, 'in the way')");
   src_->Exec("shop", "INSERT INTO public.customers (name) VALUES ('from the source')");  // id 501
-  auto cutover = o;
-  cutover.extra_spec += "  replication: {cutover: true}\n";
+  auto cutover = WithCutover(o);
   pid_t pid = SpawnMigrate(BuildManifest(cutover), "cutover");
   ASSERT_NE(pid, 0);
   EXPECT_TRUE(WaitUntil([&] { return ReadFile(OutputOf("cutover")).find("SubscriptionFailing") != std::string::npos; }, 60))
@@ -582,8 +584,7 @@ TEST_F(ReplicationTest, AColumnAddedOnTheSourceWhileACutoverWaitsIsFollowed) {
   EXPECT_THAT(out, HasSubstr("CutOver"));
   EXPECT_EQ(dst_->Scalar("shop", "SELECT channel FROM public.orders WHERE channel IS NOT NULL"), "web");
   EXPECT_EQ(dst_->Scalar("shop", "SELECT name FROM public.customers WHERE id = 501"), "from the source");
-  ExpectSameData("shop");
-  EXPECT_EQ(LeftoverReplicationObjects({"shop"}), 0);
+  ExpectCutOverCleanly("shop");
 }
 
 // A column whose type changed on the source (values may stop fitting the destination's, and a
@@ -609,8 +610,7 @@ TEST_F(ReplicationTest, AColumnTypeChangedOrAColumnDroppedOnTheSourceIsNamed) {
 
   // Once the types agree, the warning goes; the destination-only column stays named.
   dst_->Exec("shop", "ALTER TABLE public.customers ALTER COLUMN name TYPE varchar(200)");
-  auto cutover = o;
-  cutover.extra_spec += "  replication: {cutover: true}\n";
+  auto cutover = WithCutover(o);
   status = MigrateJson(BuildManifest(cutover));
   EXPECT_EQ((*Db(status, "shop"))["status"], "done") << status.dump(2);
   EXPECT_THAT(status.dump(), Not(HasSubstr("differs:")));
@@ -650,13 +650,11 @@ TEST_F(ReplicationTest, ARowCommittedJustBeforeTheCutoverReachesTheDestination) 
   auto o = ShopReplicating();
   HoldSourceCommitsInWalBuffers();
   src_->Exec("shop", "INSERT INTO public.customers (name) VALUES ('the last one in')");
-  auto cutover = o;
-  cutover.extra_spec += "  replication: {cutover: true}\n";
+  auto cutover = WithCutover(o);
   auto status = MigrateJson(BuildManifest(cutover));
   EXPECT_EQ((*Db(status, "shop"))["status"], "done") << status.dump(2);
   EXPECT_EQ(dst_->Scalar("shop", "SELECT name FROM public.customers WHERE id = 501"), "the last one in");
-  ExpectSameData("shop");
-  EXPECT_EQ(LeftoverReplicationObjects({"shop"}), 0);
+  ExpectCutOverCleanly("shop");
 }
 
 // Nor does a cutover go ahead while the subscription cannot apply a change: the run waits,
@@ -666,8 +664,7 @@ TEST_F(ReplicationTest, NoCutoverWhileTheSubscriptionCannotApplyAChange) {
   HoldSourceCommitsInWalBuffers();
   dst_->Exec("shop", "INSERT INTO public.customers VALUES (501, 'in the way')");
   src_->Exec("shop", "INSERT INTO public.customers (name) VALUES ('from the source')");  // id 501
-  auto cutover = o;
-  cutover.extra_spec += "  replication: {cutover: true}\n";
+  auto cutover = WithCutover(o);
   pid_t pid = SpawnMigrate(BuildManifest(cutover), "cutover");
   ASSERT_NE(pid, 0);
   EXPECT_TRUE(WaitUntil([&] { return ReadFile(OutputOf("cutover")).find("SubscriptionFailing") != std::string::npos; }, 60))
@@ -678,8 +675,7 @@ TEST_F(ReplicationTest, NoCutoverWhileTheSubscriptionCannotApplyAChange) {
   EXPECT_EQ(ExitCodeOf(pid), 0) << ReadFile(OutputOf("cutover"));
   EXPECT_THAT(ReadFile(OutputOf("cutover")), HasSubstr("CutOver"));
   EXPECT_EQ(dst_->Scalar("shop", "SELECT name FROM public.customers WHERE id = 501"), "from the source");
-  ExpectSameData("shop");
-  EXPECT_EQ(LeftoverReplicationObjects({"shop"}), 0);
+  ExpectCutOverCleanly("shop");
 }
 
 TEST_F(ReplicationTest, DestinationTableWithForeignRowsFailsNamingIt) {
