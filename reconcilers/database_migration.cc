@@ -19,6 +19,12 @@ namespace {
 
 std::string TableKey(const TableInfo& t) { return "table:" + t.schema + "." + t.name; }
 
+std::string Joined(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
 bool StartsWith(const std::string& s, const std::string& p) { return s.rfind(p, 0) == 0; }
 
 // Opens the read-only transaction a table copy reads the source in, under `snapshot` when one
@@ -957,15 +963,17 @@ Result<std::vector<size_t>> DatabaseMigration::AbsentOnDestination(const std::ve
 }
 
 Status DatabaseMigration::FollowSource() {
-  RETURN_IF_ERROR(FollowTableSelection());
-  RETURN_IF_ERROR(FollowColumns());
-  return FollowSequences();
-}
-
-Status DatabaseMigration::FollowTableSelection() {
   auto src = e_.options_.connector->Connect(src_params_);
   if (!src.ok()) return src.status().Prefixed("source");
-  pg::Session& s = **src;
+  // Every query below names its schemas; format_type and pg_get_expr then name the types' and
+  // functions' schemas too, which FollowColumns' statements for the destination need.
+  RETURN_IF_ERROR((*src)->Exec("SET search_path = pg_catalog, pg_temp"));
+  RETURN_IF_ERROR(FollowTableSelection(**src));
+  RETURN_IF_ERROR(FollowColumns(**src));
+  return FollowSequences(**src);
+}
+
+Status DatabaseMigration::FollowTableSelection(pg::Session& s) {
   ASSIGN_OR_RETURN(auto pub, s.Query(sql::kPublicationTables, {name_}));
   if (pub.empty()) return Status::Ok();  // gone: the status of the slot and subscription says so
   ASSIGN_OR_RETURN(auto sub, dst_->Query(sql::kSubscriptionTables, {name_}));
@@ -997,26 +1005,17 @@ Status DatabaseMigration::FollowTableSelection() {
     for (const TableInfo* t : copy) relations.push_back({t->schema, t->name});
     ASSIGN_OR_RETURN(auto missing, AbsentOnDestination(relations));
     // Logical replication carries no DDL: pgferry creates them from their source definitions.
-    std::vector<const TableInfo*> missing_tables;
-    relations.clear();
-    for (size_t i : missing) {
-      missing_tables.push_back(copy[i]);
-      relations.push_back({copy[i]->schema, copy[i]->name});
-    }
-    std::vector<std::pair<const TableInfo*, std::string>> failed;
-    if (!missing_tables.empty()) {
-      ASSIGN_OR_RETURN(auto not_created, CreateOnDestination(relations, &warnings));
-      for (const auto& [i, why] : not_created) failed.push_back({missing_tables[i], why});
-      std::string created;
-      for (const TableInfo* t : missing_tables)
-        if (std::none_of(failed.begin(), failed.end(), [&](const auto& f) { return f.first == t; }))
-          created += (created.empty() ? "" : ", ") + t->Qualified();
-      if (!created.empty())
-        e_.Event("TablesCreated", "database \"" + plan_.dbname + "\": created " + created +
-                                      " on the destination from the source's definition (created there after "
-                                      "the schema was copied)");
-    }
-    for (const auto& [t, why] : failed) {
+    std::vector<Relation> to_create;
+    for (size_t i : missing) to_create.push_back(relations[i]);
+    ASSIGN_OR_RETURN(auto why_not, CreateOnDestination(to_create, &warnings));
+    std::vector<std::string> created;
+    for (size_t k = 0; k < missing.size(); ++k) {
+      const TableInfo* t = copy[missing[k]];
+      const std::string& why = why_not[k];
+      if (why.empty()) {
+        created.push_back(t->Qualified());
+        continue;
+      }
       absent.insert({t->schema, t->name});
       source_only_.push_back(t->Qualified());
       warnings.push_back("table " + t->Qualified() + kSourceOnly + "; logical replication carries no "
@@ -1026,6 +1025,10 @@ Status DatabaseMigration::FollowTableSelection() {
                                                   "(the publication is FOR ALL TABLES), and the lag grows"
                                                 : ""));
     }
+    if (!created.empty())
+      e_.Event("TablesCreated", "database \"" + plan_.dbname + "\": created " + Joined(created) +
+                                    " on the destination from the source's definition (created there after "
+                                    "the schema was copied)");
     copy.erase(std::remove_if(copy.begin(), copy.end(),
                               [&](const TableInfo* t) { return absent.count({t->schema, t->name}) > 0; }),
                copy.end());
@@ -1065,18 +1068,13 @@ Status DatabaseMigration::FollowTableSelection() {
   return Status::Ok();
 }
 
-Status DatabaseMigration::FollowColumns() {
+Status DatabaseMigration::FollowColumns(pg::Session& s) {
   const std::string kSourceOnly = " is on the source only (added after the schema was copied";
   const std::string kDiffers = " differs: ";
   const std::string kDestinationOnly = " is on the destination only";
   source_only_columns_.clear();
-  auto src = e_.options_.connector->Connect(src_params_);
-  if (!src.ok()) return src.status().Prefixed("source");
-  pg::Session& s = **src;
-  std::vector<std::string> warnings;
-  std::string added;
+  std::vector<std::string> warnings, added;
   if (s.ServerVersion() >= 120000) {  // pg_partition_root, attgenerated
-    RETURN_IF_ERROR(s.Exec("SET search_path = pg_catalog, pg_temp"));
     // The columns of the tables whose column signatures differ (most runs: none).
     ASSIGN_OR_RETURN(auto sigs, s.Query(sql::kPublishedColumnSignatures, {name_}));
     std::vector<std::string> schemas, names;
@@ -1102,22 +1100,19 @@ Status DatabaseMigration::FollowColumns() {
       ASSIGN_OR_RETURN(cols, s.Query(sql::kPublishedColumns, {name_, schema_list, name_list}));
       ASSIGN_OR_RETURN(have, dst_->Query(sql::kTableColumns, {schema_list, name_list}));
     }
+    // Both hold only tables on both sides (a table the destination has not got is
+    // FollowTableSelection's) whose columns differ.
     using Column = std::tuple<std::string, std::string, std::string>;
-    std::set<std::pair<std::string, std::string>> tables, published;
+    std::set<std::pair<std::string, std::string>> published;
     std::map<Column, size_t> columns;  // the destination's, to their row in `have`
     std::set<Column> on_source;
-    for (size_t i = 0; i < have.size(); ++i) {
-      tables.insert({have.Get(i, 0), have.Get(i, 1)});
-      columns[{have.Get(i, 0), have.Get(i, 1), have.Get(i, 2)}] = i;
-    }
+    for (size_t i = 0; i < have.size(); ++i) columns[{have.Get(i, 0), have.Get(i, 1), have.Get(i, 2)}] = i;
     std::set<Column> done;                     // by the table added to
     std::map<std::string, bool> empty_tables;  // destination tables without rows
     for (size_t i = 0; i < cols.size(); ++i) {
       const std::string schema = cols.Get(i, 0), table = cols.Get(i, 1), column = cols.Get(i, 2);
       published.insert({schema, table});
       on_source.insert({schema, table, column});
-      // A table the destination has not got is FollowTableSelection's.
-      if (!tables.count({schema, table})) continue;
       const std::string root_schema = cols.Get(i, 11), root = cols.Get(i, 12);
       auto there = columns.find({schema, table, column});
       if (there != columns.end()) {
@@ -1173,7 +1168,7 @@ Status DatabaseMigration::FollowColumns() {
         // One transaction; waits for the table's lock at most 30 s (the apply worker's are short).
         Status st = dst_->Exec("BEGIN; SET LOCAL lock_timeout = '30s'; " + sql + "; COMMIT");
         if (st.ok()) {
-          added += (added.empty() ? "" : ", ") + name + " (" + type + ")";
+          added.push_back(name + " (" + type + ")");
           continue;
         }
         (void)dst_->Exec("ROLLBACK");
@@ -1198,44 +1193,40 @@ Status DatabaseMigration::FollowColumns() {
   }
   ReplaceWarnings({kSourceOnly, kDiffers, kDestinationOnly}, warnings);
   if (!added.empty())
-    e_.Event("ColumnsAdded", "database \"" + plan_.dbname + "\": added " + added +
+    e_.Event("ColumnsAdded", "database \"" + plan_.dbname + "\": added " + Joined(added) +
                                  " on the destination (added on the source after the schema was copied)");
   return Status::Ok();
 }
 
-Status DatabaseMigration::FollowSequences() {
+Status DatabaseMigration::FollowSequences(pg::Session& src) {
   const std::string kSourceOnly = " exists on the source only (created after the schema was copied)";
-  auto src = e_.options_.connector->Connect(src_params_);
-  if (!src.ok()) return src.status().Prefixed("source");
-  ASSIGN_OR_RETURN(auto seqs, (*src)->Query(sql::kStandaloneSequences));
+  ASSIGN_OR_RETURN(auto seqs, src.Query(sql::kStandaloneSequences));
   std::vector<Relation> all, missing;
   for (size_t i = 0; i < seqs.size(); ++i) all.push_back({seqs.Get(i, 0), seqs.Get(i, 1)});
   ASSIGN_OR_RETURN(auto absent, AbsentOnDestination(all));
   for (size_t i : absent) missing.push_back(all[i]);
-  std::vector<std::string> warnings;
-  if (!missing.empty()) {
-    ASSIGN_OR_RETURN(auto failed, CreateOnDestination(missing, &warnings));
-    std::string created;
-    for (size_t i = 0; i < missing.size(); ++i) {
-      auto f = std::find_if(failed.begin(), failed.end(), [&](const auto& x) { return x.first == i; });
-      const std::string name = missing[i].first + "." + missing[i].second;
-      if (f == failed.end())
-        created += (created.empty() ? "" : ", ") + name;
-      else
-        warnings.push_back("sequence " + name + kSourceOnly + " and pgferry could not create it on the destination: " +
-                           f->second + "; create it there, its value is copied at cutover");
-    }
-    if (!created.empty())
-      e_.Event("SequencesCreated", "database \"" + plan_.dbname + "\": created " + created +
-                                       " on the destination from the source's definition (its value is copied at "
-                                       "cutover)");
+  std::vector<std::string> warnings, created;
+  ASSIGN_OR_RETURN(auto why_not, CreateOnDestination(missing, &warnings));
+  for (size_t i = 0; i < missing.size(); ++i) {
+    const std::string name = missing[i].first + "." + missing[i].second;
+    if (why_not[i].empty())
+      created.push_back(name);
+    else
+      warnings.push_back("sequence " + name + kSourceOnly + " and pgferry could not create it on the destination: " +
+                         why_not[i] + "; create it there, its value is copied at cutover");
   }
+  if (!created.empty())
+    e_.Event("SequencesCreated", "database \"" + plan_.dbname + "\": created " + Joined(created) +
+                                     " on the destination from the source's definition (its value is copied at "
+                                     "cutover)");
   ReplaceWarnings({kSourceOnly}, warnings);
   return Status::Ok();
 }
 
-Result<std::vector<std::pair<size_t, std::string>>> DatabaseMigration::CreateOnDestination(
-    const std::vector<Relation>& relations, std::vector<std::string>* warnings) {
+Result<std::vector<std::string>> DatabaseMigration::CreateOnDestination(const std::vector<Relation>& relations,
+                                                                        std::vector<std::string>* warnings) {
+  std::vector<std::string> why_not(relations.size());
+  if (relations.empty()) return why_not;
   pg::StopFn stop = [this] { return e_.StopRequested(); };
   const Status stopped(StatusCode::kAborted, "stopped while creating tables on the destination");
   // pg_dump's --table takes a pattern: double-quoted parts are literal (dots, capitals, *).
@@ -1272,18 +1263,16 @@ Result<std::vector<std::pair<size_t, std::string>>> DatabaseMigration::CreateOnD
     return errs.fatal.empty() ? "pg_restore failed: " + CollapseSpaces(r.restore_stderr.substr(0, 300))
                               : errs.fatal.front();
   };
-  std::vector<std::pair<size_t, std::string>> failed;
   std::vector<size_t> all(relations.size());
   for (size_t i = 0; i < all.size(); ++i) all[i] = i;
   ASSIGN_OR_RETURN(std::string why, create(all));
-  if (why.empty()) return failed;
-  if (all.size() == 1) return std::vector<std::pair<size_t, std::string>>{{0, why}};
+  if (why.empty()) return why_not;
+  if (all.size() == 1) return std::vector<std::string>{why};
   // One relation in the way keeps none from being created: each on its own.
   for (size_t i : all) {
-    ASSIGN_OR_RETURN(why, create({i}));
-    if (!why.empty()) failed.push_back({i, why});
+    ASSIGN_OR_RETURN(why_not[i], create({i}));
   }
-  return failed;
+  return why_not;
 }
 
 bool DatabaseMigration::PollSync() {
@@ -1330,7 +1319,7 @@ bool DatabaseMigration::PollSync() {
   // Not while the apply worker is down or has just failed: a change it cannot apply holds
   // everything behind it.
   bool in_sync = caught_up && ready == total && sub->GetBool(0, 0) && sub->GetBool(0, 3) && !failing &&
-                 source_only_.empty() && source_only_columns_.empty();
+                 !SourceOnly();
   SetDb([&](api::DatabaseStatus& d) {
     d.lagBytes = caught_up ? 0 : lag;
     d.walRetainedBytes = std::max<int64_t>(0, slot->GetInt(0, 6));
@@ -1338,8 +1327,7 @@ bool DatabaseMigration::PollSync() {
     // Unlogged tables are in no subscription: copied once, they are as synced as they get.
     d.tablesSynced = std::min<int64_t>(d.tablesTotal, ready + unlogged);
     if (in_sync && d.status == api::kDbRunning) d.status = api::kDbSyncing;
-    if ((!source_only_.empty() || !source_only_columns_.empty()) && d.status == api::kDbSyncing)
-      d.status = api::kDbRunning;
+    if (SourceOnly() && d.status == api::kDbSyncing) d.status = api::kDbRunning;
     if (failing)
       d.error = failing_why;
     else if (in_sync && d.error && StartsWith(*d.error, failing_prefix))
@@ -1349,29 +1337,19 @@ bool DatabaseMigration::PollSync() {
     e_.Event("SubscriptionFailing", "database \"" + plan_.dbname + "\": " + failing_why, true);
   failing_reported_ = !in_sync && (failing_reported_ || failing);
   // A table or column on the source only cannot be waited for: it has to be made on the destination.
-  return in_sync || !source_only_.empty() || !source_only_columns_.empty();
+  return in_sync || SourceOnly();
 }
 
 void DatabaseMigration::Cutover() {
   if (!replicating()) return;
-  if (!source_only_.empty()) {
-    std::string names;
-    for (const auto& n : source_only_) names += (names.empty() ? "" : ", ") + n;
-    SetDb([&](api::DatabaseStatus& d) {
-      d.error = "not cut over: " + names + " exist on the source only; create them on the destination "
-                "(the subscription then copies them) or leave them out with spec.tables.exclude";
-    });
-    e_.Event("CutoverWaiting", "database \"" + plan_.dbname + "\": " + names + " exist on the source only", true);
-    return;
-  }
-  if (!source_only_columns_.empty()) {
-    std::string names;
-    for (const auto& n : source_only_columns_) names += (names.empty() ? "" : ", ") + n;
-    SetDb([&](api::DatabaseStatus& d) {
-      d.error = "not cut over: columns " + names + " exist on the source only; add them on the destination";
-    });
-    e_.Event("CutoverWaiting", "database \"" + plan_.dbname + "\": columns " + names + " exist on the source only",
-             true);
+  if (SourceOnly()) {
+    const std::string what =
+        !source_only_.empty()
+            ? Joined(source_only_) + " exist on the source only; create them on the destination (the subscription "
+                                     "then copies them) or leave them out with spec.tables.exclude"
+            : "columns " + Joined(source_only_columns_) + " exist on the source only; add them on the destination";
+    SetDb([&](api::DatabaseStatus& d) { d.error = "not cut over: " + what; });
+    e_.Event("CutoverWaiting", "database \"" + plan_.dbname + "\": " + what, true);
     return;
   }
   auto src = e_.options_.connector->Connect(src_params_);

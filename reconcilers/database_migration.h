@@ -53,20 +53,23 @@ class DatabaseMigration {
   // Replication that runs already follows spec.tables as it is now (FOR TABLE publications):
   // newly selected tables are added to the publication and copied by the subscription
   // (REFRESH PUBLICATION, copy_data = true), tables no longer selected are dropped from both.
-  Status FollowTableSelection();
-  // FollowTableSelection, FollowColumns, FollowSequences: each run, and again while a run waits
-  // and the subscription fails (the source's DDL may be why).
+  Status FollowTableSelection(pg::Session& src);
+  // FollowTableSelection, FollowColumns, FollowSequences over one source session: each run, and
+  // again while a run waits and the subscription fails (the source's DDL may be why).
   Status FollowSource();
+  // Tables or columns on the source only hold the database back: not in sync, no cutover.
+  bool SourceOnly() const { return !source_only_.empty() || !source_only_columns_.empty(); }
   // Creates relations (schema, name) that exist on the source only (created there after the
   // schema was copied: tables, sequences) on the destination from their source definitions:
   // `pg_dump --schema-only --table` (a table with its owned sequences, indexes, constraints,
   // triggers) restored in one transaction, so each is created whole or not at all. Tried for
-  // all at once, then one by one; returns those it could not create (index, reason).
+  // all at once, then one by one; returns for each relation why it could not be created ("":
+  // it was).
   // Ignorable restore errors (an owner the destination user cannot set, ...) go to `warnings`.
   // kAborted when a stop was asked.
   using Relation = std::pair<std::string, std::string>;
-  Result<std::vector<std::pair<size_t, std::string>>> CreateOnDestination(const std::vector<Relation>& relations,
-                                                                          std::vector<std::string>* warnings);
+  Result<std::vector<std::string>> CreateOnDestination(const std::vector<Relation>& relations,
+                                                       std::vector<std::string>* warnings);
   // Which of `relations` (schema, name) the destination has not got (their indexes).
   Result<std::vector<size_t>> AbsentOnDestination(const std::vector<Relation>& relations);
   // The database's warnings containing any of `markers` (an earlier run's) replaced by
@@ -75,7 +78,7 @@ class DatabaseMigration {
                        bool clear_cutover_refusal = false);
   // Sequences not owned by a table that exist on the source only: created on the destination
   // (their values come at cutover, as all sequences'); those that cannot be are named.
-  Status FollowSequences();
+  Status FollowSequences(pg::Session& src);
   // Columns a replicated table has on the source only (ALTER TABLE ... ADD COLUMN there after the
   // schema was copied: the apply worker stops at the table's next change, and a cutover would
   // leave the column behind). Added on the destination where that gives its rows the source's
@@ -84,7 +87,7 @@ class DatabaseMigration {
   // source's current default), a generated column. Others are named (source_only_columns_), as
   // source-only tables are (a cutover waits). Columns whose type differs, and columns on the
   // destination only, are named in warnings (a difference may be meant: int to bigint).
-  Status FollowColumns();
+  Status FollowColumns(pg::Session& src);
   Status ResetInterruptedReplicationCopy();
   Status CreatePublication();
   Result<std::string> CreateSlotAndExportSnapshot(std::unique_ptr<pg::Session>* holder);
