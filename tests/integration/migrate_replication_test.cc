@@ -46,7 +46,10 @@ class ReplicationTest : public MigrationTest {
   void HoldSourceCommitsInWalBuffers() {
     src_->Exec("postgres", "ALTER SYSTEM SET wal_writer_delay = '10s'");
     src_->Exec("postgres", "SELECT pg_reload_conf()");
-    std::this_thread::sleep_for(std::chrono::seconds(1));  // the WAL writer reads it when it next wakes
+    // Reloaded (new sessions see it; the WAL writer reads it as the reload signal wakes it):
+    // else the tests using this would pass without holding anything back.
+    ASSERT_TRUE(WaitUntil([&] { return src_->Scalar("postgres", "SHOW wal_writer_delay") == "10s"; }));
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   void CreateShop(const PgCluster& c, const std::string& db = "shop") {
     c.Exec("postgres", "CREATE DATABASE " + QuoteIdent(db));
