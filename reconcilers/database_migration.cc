@@ -949,15 +949,19 @@ void DatabaseMigration::ReplaceWarnings(const std::vector<std::string>& markers,
 }
 
 Result<std::vector<size_t>> DatabaseMigration::AbsentOnDestination(const std::vector<Relation>& relations) {
+  return AbsentIn(*dst_, relations);
+}
+
+Result<std::vector<size_t>> DatabaseMigration::AbsentIn(pg::Session& s, const std::vector<Relation>& relations) {
   std::vector<size_t> out;
   if (relations.empty()) return out;
   std::string values;
   for (size_t i = 0; i < relations.size(); ++i)
-    values += (i ? ", (" : "(") + std::to_string(i) + ", " + dst_->QuoteLiteral(relations[i].first) + ", " +
-              dst_->QuoteLiteral(relations[i].second) + ")";
+    values += (i ? ", (" : "(") + std::to_string(i) + ", " + s.QuoteLiteral(relations[i].first) + ", " +
+              s.QuoteLiteral(relations[i].second) + ")";
   ASSIGN_OR_RETURN(auto absent,
-                   dst_->Query("SELECT i FROM (VALUES " + values + ") v(i, s, t) WHERE pg_catalog.to_regclass("
-                               "pg_catalog.quote_ident(s) || '.' || pg_catalog.quote_ident(t)) IS NULL ORDER BY i"));
+                   s.Query("SELECT i FROM (VALUES " + values + ") v(i, s, t) WHERE pg_catalog.to_regclass("
+                           "pg_catalog.quote_ident(s) || '.' || pg_catalog.quote_ident(t)) IS NULL ORDER BY i"));
   for (size_t i = 0; i < absent.size(); ++i) out.push_back(std::stoul(absent.Get(i, 0)));
   return out;
 }
@@ -970,7 +974,8 @@ Status DatabaseMigration::FollowSource() {
   RETURN_IF_ERROR((*src)->Exec("SET search_path = pg_catalog, pg_temp"));
   RETURN_IF_ERROR(FollowTableSelection(**src));
   RETURN_IF_ERROR(FollowColumns(**src));
-  return FollowSequences(**src);
+  RETURN_IF_ERROR(FollowSequences(**src));
+  return FollowIndexes(**src);
 }
 
 Status DatabaseMigration::FollowTableSelection(pg::Session& s) {
@@ -1223,6 +1228,85 @@ Status DatabaseMigration::FollowSequences(pg::Session& src) {
   return Status::Ok();
 }
 
+Status DatabaseMigration::FollowIndexes(pg::Session& src) {
+  // Unlike the tables' and columns', these words hold nothing back (status_summary.cc looks for
+  // " on the source only (").
+  const std::string kSourceOnly = " was made on the source after the schema was copied";
+  const std::string kDestinationOnly = " exists on the destination only (dropped on the source after the schema";
+  if (src.ServerVersion() < 110000 || dst_->ServerVersion() < 110000) return Status::Ok();  // conparentid
+  ASSIGN_OR_RETURN(auto src_sig, src.Query(sql::kIndexObjectsSignature));
+  ASSIGN_OR_RETURN(auto dst_sig, dst_->Query(sql::kIndexObjectsSignature));
+  std::vector<std::string> warnings, created;
+  if (src_sig.Get(0, 0) == dst_sig.Get(0, 0)) {
+    ReplaceWarnings({kSourceOnly, kDestinationOnly}, warnings);
+    return Status::Ok();
+  }
+  ASSIGN_OR_RETURN(auto mine, src.Query(sql::kIndexObjects));
+  ASSIGN_OR_RETURN(auto theirs, dst_->Query(sql::kIndexObjects));
+  // (class, schema, table, name): what is compared
+  using Key = std::tuple<std::string, std::string, std::string, std::string>;
+  auto key = [](const pg::QueryResult& r, size_t i) { return Key{r.Get(i, 0), r.Get(i, 1), r.Get(i, 2), r.Get(i, 3)}; };
+  auto keys = [&](const pg::QueryResult& r) {
+    std::set<Key> out;
+    for (size_t i = 0; i < r.size(); ++i) out.insert(key(r, i));
+    return out;
+  };
+  const std::set<Key> on_source = keys(mine), on_destination = keys(theirs);
+  auto what = [](const Key& k) {
+    return std::string(std::get<0>(k) == "i" ? "index " : "constraint ") + std::get<3>(k) + " of " + std::get<1>(k) +
+           "." + std::get<2>(k);
+  };
+  // Only the tables both sides have: a table on one side only is FollowTableSelection's (or not
+  // selected, or the user's own on the destination).
+  auto missing = [&](const pg::QueryResult& r, const std::set<Key>& other) {
+    std::vector<size_t> rows;
+    for (size_t i = 0; i < r.size(); ++i)
+      if (!other.count(key(r, i))) rows.push_back(i);
+    return rows;
+  };
+  auto on_both = [&](pg::Session& other_side, const pg::QueryResult& r,
+                     const std::vector<size_t>& rows) -> Result<std::vector<size_t>> {
+    std::vector<Relation> tables;
+    for (size_t i : rows) tables.push_back({r.Get(i, 1), r.Get(i, 2)});
+    ASSIGN_OR_RETURN(auto absent, AbsentIn(other_side, tables));
+    std::set<size_t> gone(absent.begin(), absent.end());
+    std::vector<size_t> out;
+    for (size_t k = 0; k < rows.size(); ++k)
+      if (!gone.count(k)) out.push_back(rows[k]);
+    return out;
+  };
+  ASSIGN_OR_RETURN(auto to_make, on_both(*dst_, mine, missing(mine, on_destination)));
+  ASSIGN_OR_RETURN(auto left_over, on_both(src, theirs, missing(theirs, on_source)));
+  // In kIndexObjects' order (indexes, then keys before the foreign keys that use them), each in
+  // its own transaction; waits for a table's lock at most 30 s (the apply worker's are short).
+  for (size_t i : to_make) {
+    const Key k = key(mine, i);
+    if (e_.StopRequested()) return Status(StatusCode::kAborted, "stopped while creating indexes on the destination");
+    Status st = dst_->Exec("BEGIN; SET LOCAL lock_timeout = '30s'; SET LOCAL statement_timeout = 0; " +
+                           mine.Get(i, 5) + "; COMMIT");
+    if (st.ok()) {
+      created.push_back(what(k));
+      continue;
+    }
+    (void)dst_->Exec("ROLLBACK");
+    warnings.push_back(what(k) + kSourceOnly + " (logical replication carries no DDL) and pgferry could not make it "
+                       "on the destination: " + st.message() + "; make it there (" + mine.Get(i, 5) + ")");
+  }
+  // Named, not dropped: the destination may be meant to have it. A unique key or a check stops
+  // the subscription at a row from the source that breaks it (foreign keys it does not check).
+  for (size_t i : left_over) {
+    const Key k = key(theirs, i);
+    const bool checked = std::get<0>(k) == "c" ? theirs.Get(i, 4) != "5" : StartsWith(theirs.Get(i, 5), "CREATE UNIQUE");
+    warnings.push_back(what(k) + kDestinationOnly + " was copied, or made here)" +
+                       (checked ? ": a row from the source that breaks it stops the subscription" : ""));
+  }
+  ReplaceWarnings({kSourceOnly, kDestinationOnly}, warnings);
+  if (!created.empty())
+    e_.Event("IndexesCreated", "database \"" + plan_.dbname + "\": made " + Joined(created) +
+                                   " on the destination (made on the source after the schema was copied)");
+  return Status::Ok();
+}
+
 Result<std::vector<std::string>> DatabaseMigration::CreateOnDestination(const std::vector<Relation>& relations,
                                                                         std::vector<std::string>* warnings) {
   std::vector<std::string> why_not(relations.size());
@@ -1359,6 +1443,12 @@ void DatabaseMigration::Cutover() {
     if (!d.ok()) return Fail(d.status(), "cutover");
     dst_ = std::move(*d);
   }
+  // What was made on the source since this run followed it (a cutover run follows it when it
+  // starts, then waits until in sync).
+  Status followed = (*src)->Exec("SET search_path = pg_catalog, pg_temp");
+  if (followed.ok()) followed = FollowIndexes(**src);
+  if (followed.ok()) followed = (*src)->Exec("RESET search_path");
+  if (!followed.ok()) return Fail(followed, "cutover: indexes");
   if (e_.spec_.replication.syncSequences) {
     Status st = CopySequences(**src);
     if (!st.ok()) return Fail(st, "cutover: sequences");

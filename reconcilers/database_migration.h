@@ -54,8 +54,8 @@ class DatabaseMigration {
   // newly selected tables are added to the publication and copied by the subscription
   // (REFRESH PUBLICATION, copy_data = true), tables no longer selected are dropped from both.
   Status FollowTableSelection(pg::Session& src);
-  // FollowTableSelection, FollowColumns, FollowSequences over one source session: each run, and
-  // again while a run waits and the subscription fails (the source's DDL may be why).
+  // FollowTableSelection, FollowColumns, FollowSequences, FollowIndexes over one source session:
+  // each run, and again while a run waits and the subscription fails (the source's DDL may be why).
   Status FollowSource();
   // Tables or columns on the source only hold the database back: not in sync, no cutover.
   bool SourceOnly() const { return !source_only_.empty() || !source_only_columns_.empty(); }
@@ -70,8 +70,9 @@ class DatabaseMigration {
   using Relation = std::pair<std::string, std::string>;
   Result<std::vector<std::string>> CreateOnDestination(const std::vector<Relation>& relations,
                                                        std::vector<std::string>* warnings);
-  // Which of `relations` (schema, name) the destination has not got (their indexes).
+  // Which of `relations` (schema, name) the destination (AbsentIn: `s`) has not got (their positions).
   Result<std::vector<size_t>> AbsentOnDestination(const std::vector<Relation>& relations);
+  static Result<std::vector<size_t>> AbsentIn(pg::Session& s, const std::vector<Relation>& relations);
   // The database's warnings containing any of `markers` (an earlier run's) replaced by
   // `warnings`; with clear_cutover_refusal also an earlier "not cut over" error. One update.
   void ReplaceWarnings(const std::vector<std::string>& markers, const std::vector<std::string>& warnings,
@@ -88,6 +89,13 @@ class DatabaseMigration {
   // source-only tables are (a cutover waits). Columns whose type differs, and columns on the
   // destination only, are named in warnings (a difference may be meant: int to bigint).
   Status FollowColumns(pg::Session& src);
+  // Indexes and constraints (primary keys, unique, exclusion, check, foreign keys) of tables on
+  // both sides that the source has and the destination has not (made on the source after the
+  // schema was copied): made on the destination from the source's definitions, keys before the
+  // foreign keys that use them. Those it cannot make, and those on the destination only (dropped
+  // on the source), are named in warnings; neither holds a cutover back (no row is lost). Each
+  // run, when a waiting run re-follows, and at cutover. Compares one signature per side first.
+  Status FollowIndexes(pg::Session& src);
   Status ResetInterruptedReplicationCopy();
   Status CreatePublication();
   Result<std::string> CreateSlotAndExportSnapshot(std::unique_ptr<pg::Session>* holder);

@@ -211,6 +211,58 @@ SELECT n.nspname, c.relname, a.attname, t.typname || '(' || a.atttypmod || ')',
   JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
   JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
 )sql";
+// The indexes and constraints of the user's tables, as FollowIndexes compares them (PostgreSQL
+// 11+, both sides): class ('i' an index no constraint owns, 'c' a constraint: PRIMARY KEY,
+// UNIQUE, EXCLUDE, CHECK, FOREIGN KEY), schema, table, name, the order to make them in (indexes,
+// then constraints in the order p u x c f, so a foreign key finds its unique index), and the
+// statement that makes one: a partitioned table's index without pg_get_indexdef's ONLY (its
+// partitions get theirs with it). Left out: what a partition or inheritance child has from its
+// parent (made with the parent's), invalid indexes (a CREATE INDEX CONCURRENTLY under way or
+// failed), extensions' tables, pgferry's _pgferry. Read with search_path pg_catalog, so
+// functions and types come schema-qualified.
+inline constexpr const char* kIndexObjectsCte = R"sql(
+WITH o AS (
+SELECT 'i'::text AS class, n.nspname AS nsp, t.relname AS rel, i.relname AS name, 0 AS rank,
+       CASE WHEN pg_catalog.left(d.def, pg_catalog.length(d.prefix)) = d.prefix
+            THEN 'CREATE ' || CASE WHEN x.indisunique THEN 'UNIQUE ' ELSE '' END || 'INDEX '
+                 || pg_catalog.quote_ident(i.relname) || ' ON '
+                 || pg_catalog.substr(d.def, pg_catalog.length(d.prefix) + 1)
+            ELSE d.def END AS def
+  FROM pg_catalog.pg_index x
+  JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid
+  JOIN pg_catalog.pg_class t ON t.oid = x.indrelid
+  JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace
+  CROSS JOIN LATERAL (SELECT pg_catalog.pg_get_indexdef(x.indexrelid) AS def,
+                             'CREATE ' || CASE WHEN x.indisunique THEN 'UNIQUE ' ELSE '' END || 'INDEX '
+                             || pg_catalog.quote_ident(i.relname) || ' ON ONLY ' AS prefix) d
+ WHERE x.indisvalid AND n.nspname NOT LIKE 'pg\_%' AND n.nspname NOT IN ('information_schema', '_pgferry')
+   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits h WHERE h.inhrelid = i.oid)
+   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint c
+                    WHERE c.conindid = x.indexrelid AND c.conrelid = x.indrelid AND c.contype IN ('p', 'u', 'x'))
+   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e
+                    WHERE e.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND e.objid = t.oid
+                      AND e.deptype = 'e')
+UNION ALL
+SELECT 'c', n.nspname, t.relname, c.conname, pg_catalog.strpos('puxcf', c.contype::text),
+       'ALTER TABLE ' || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(t.relname)
+       || ' ADD CONSTRAINT ' || pg_catalog.quote_ident(c.conname) || ' ' || pg_catalog.pg_get_constraintdef(c.oid)
+  FROM pg_catalog.pg_constraint c
+  JOIN pg_catalog.pg_class t ON t.oid = c.conrelid
+  JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace
+ WHERE c.contype IN ('p', 'u', 'x', 'c', 'f') AND c.conparentid = 0 AND c.coninhcount = 0
+   AND n.nspname NOT LIKE 'pg\_%' AND n.nspname NOT IN ('information_schema', '_pgferry')
+   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e
+                    WHERE e.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND e.objid = t.oid
+                      AND e.deptype = 'e'))
+)sql";
+// One md5 over all their names: equal on both sides, nothing to compare (most runs).
+inline const std::string kIndexObjectsSignature = std::string(kIndexObjectsCte) + R"sql(
+SELECT pg_catalog.md5(coalesce(pg_catalog.string_agg(k, ',' ORDER BY k), ''))
+  FROM (SELECT (class || ' ' || pg_catalog.quote_ident(nsp) || '.' || pg_catalog.quote_ident(rel) || ' '
+                || pg_catalog.quote_ident(name)) COLLATE "C" AS k FROM o) s
+)sql";
+inline const std::string kIndexObjects =
+    std::string(kIndexObjectsCte) + "SELECT class, nsp::text, rel::text, name::text, rank, def FROM o ORDER BY rank, 2, 3, 4";
 // Errors of the subscription's apply and table sync workers so far (PostgreSQL 15+).
 inline constexpr const char* kSubscriptionErrors =
     "SELECT apply_error_count + sync_error_count FROM pg_catalog.pg_stat_subscription_stats WHERE subname = $1";

@@ -557,6 +557,77 @@ TEST_F(ReplicationTest, ColumnsAddedOnTheSourceWhileReplicatingAreAddedOnTheDest
   ExpectCutOverCleanly("shop");
 }
 
+// Indexes and constraints made on the source while replicating (logical replication carries no
+// DDL) are made on the destination from the source's definitions: a key before the foreign key
+// that needs it, a partitioned table's index once (its partitions get theirs with it), hostile
+// names. One the destination cannot take is named with the server's reason and made by the run
+// after it can; one dropped on the source is named, not dropped. Neither holds a cutover back.
+TEST_F(ReplicationTest, IndexesAndConstraintsMadeOnTheSourceWhileReplicatingAreMadeOnTheDestination) {
+  StartServers();
+  CreateShop(*src_);
+  // (a table without a key replicates with REPLICA IDENTITY FULL)
+  src_->Exec("shop", "CREATE TABLE public.\"Tägs.x\" (id int NOT NULL, parent int, label text);"
+                     "ALTER TABLE public.\"Tägs.x\" REPLICA IDENTITY FULL;"
+                     "INSERT INTO public.\"Tägs.x\" SELECT g, nullif(g - 1, 0), 'l' || g FROM generate_series(1, 50) g;"
+                     "CREATE TABLE public.visits (id int, at date, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);"
+                     "CREATE TABLE public.visits_2025 PARTITION OF public.visits FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');"
+                     "INSERT INTO public.visits VALUES (1, '2025-05-05')");
+  auto o = Options();
+  o.extra_spec = "  databases: {include: [shop]}\n";
+  auto first = MigrateJson(BuildManifest(o));
+  ASSERT_EQ((*Db(first, "shop"))["status"], "syncing") << first.dump(2);
+  // A row only the destination has keeps one unique index from being made there.
+  dst_->Exec("shop", "INSERT INTO public.customers VALUES (9999, 'c1')");
+  src_->Exec("shop", "ALTER TABLE public.\"Tägs.x\" ADD CONSTRAINT \"Tägs' key\" PRIMARY KEY (id);"
+                     "ALTER TABLE public.\"Tägs.x\" ADD CONSTRAINT \"Parent.FK\" FOREIGN KEY (parent) "
+                     "  REFERENCES public.\"Tägs.x\";"
+                     "CREATE INDEX \"Orders by total\" ON public.orders (total DESC) WHERE total > 10;"
+                     "ALTER TABLE public.orders ADD CONSTRAINT total_positive CHECK (total >= 0);"
+                     "CREATE UNIQUE INDEX customers_name ON public.customers (name);"
+                     "CREATE INDEX visits_at ON public.visits (at);"
+                     "DROP INDEX public.orders_customer;"
+                     "INSERT INTO public.\"Tägs.x\" VALUES (51, 50, 'new')");
+  // The source's indexes and constraints, as a user would list them.
+  auto schema = [](const PgCluster& c) {
+    return c.Scalar("shop", "SELECT string_agg(tablename || ': ' || indexdef, E'\\n' ORDER BY tablename, indexname) "
+                            "FROM pg_indexes WHERE schemaname = 'public'") + "\n" +
+           c.Scalar("shop", "SELECT string_agg(conrelid::regclass || ': ' || conname || ' ' || "
+                            "pg_get_constraintdef(oid), E'\\n' ORDER BY conrelid::regclass::text, conname) "
+                            "FROM pg_constraint WHERE connamespace = 'public'::regnamespace");
+  };
+  auto result = Run("migrate", BuildManifest(o), {"-o", "json"});
+  const std::string out = result.output + result.err;
+  ASSERT_EQ(result.exit_code, 0) << out;
+  EXPECT_THAT(out, HasSubstr("IndexesCreated: database \"shop\": made index Orders by total of public.orders, "
+                             "index visits_at of public.visits, constraint Tägs' key of public.Tägs.x, "
+                             "constraint total_positive of public.orders, constraint Parent.FK of public.Tägs.x "
+                             "on the destination (made on the source after the schema was copied)"));
+  auto status = nlohmann::json::parse(result.output);
+  const nlohmann::json* db = Db(status, "shop");
+  EXPECT_EQ((*db)["status"], "syncing") << status.dump(2);
+  EXPECT_THAT((*db)["warnings"].dump(),
+              HasSubstr("index customers_name of public.customers was made on the source after the schema was copied "
+                        "(logical replication carries no DDL) and pgferry could not make it on the "
+                        "destination: could not create unique index \\\"customers_name\\\"; make it there (CREATE UNIQUE INDEX "
+                        "customers_name ON public.customers USING btree (name))"));
+  EXPECT_THAT((*db)["warnings"].dump(),
+              HasSubstr("index orders_customer of public.orders exists on the destination only (dropped on the source "
+                        "after the schema was copied, or made here)\""));
+  EXPECT_EQ(dst_->Scalar("shop", "SELECT count(*) FROM pg_indexes WHERE indexname = 'visits_2025_at_idx'"), "1");
+  EXPECT_TRUE(WaitUntil([&] { return dst_->Scalar("shop", "SELECT label FROM public.\"Tägs.x\" WHERE id = 51") == "new"; }, 30));
+
+  // With the way clear, the cutover makes the rest; the orders_customer index stays named.
+  dst_->Exec("shop", "DELETE FROM public.customers WHERE id = 9999");
+  status = MigrateJson(BuildManifest(WithCutover(o)));
+  db = Db(status, "shop");
+  EXPECT_EQ((*db)["status"], "done") << status.dump(2);
+  EXPECT_THAT((*db)["warnings"].dump(), Not(HasSubstr("customers_name")));
+  EXPECT_THAT((*db)["warnings"].dump(), HasSubstr("index orders_customer of public.orders exists on the destination only"));
+  dst_->Exec("shop", "DROP INDEX public.orders_customer");
+  EXPECT_EQ(schema(*dst_), schema(*src_));
+  ExpectCutOverCleanly("shop");
+}
+
 // DDL on the source while a run waits (here for a cutover): the subscription stops at the first
 // change it cannot apply, and the run follows the source again instead of waiting for ever.
 TEST_F(ReplicationTest, AColumnAddedOnTheSourceWhileACutoverWaitsIsFollowed) {
@@ -573,6 +644,8 @@ TEST_F(ReplicationTest, AColumnAddedOnTheSourceWhileACutoverWaitsIsFollowed) {
   // the worker stops at that row (the destination has no such column).
   src_->Exec("shop", "ALTER TABLE public.orders ADD COLUMN channel text;"
                      "INSERT INTO public.orders (customer_id, total, channel) VALUES (1, 3, 'web')");
+  // and an index, which no change of the subscription's needs: made by the re-follow or at cutover
+  src_->Exec("shop", "CREATE INDEX orders_channel ON public.orders (channel)");
   dst_->Exec("shop", "DELETE FROM public.customers WHERE id = 501");
   int st = 0;
   bool exited = WaitUntil([&] { return waitpid(pid, &st, WNOHANG) == pid; }, 120);
@@ -586,6 +659,8 @@ TEST_F(ReplicationTest, AColumnAddedOnTheSourceWhileACutoverWaitsIsFollowed) {
   EXPECT_THAT(out, HasSubstr("ColumnsAdded: database \"shop\": added public.orders.channel (text)"));
   EXPECT_THAT(out, HasSubstr("CutOver"));
   EXPECT_EQ(dst_->Scalar("shop", "SELECT channel FROM public.orders WHERE channel IS NOT NULL"), "web");
+  EXPECT_EQ(dst_->Scalar("shop", "SELECT indexdef FROM pg_indexes WHERE indexname = 'orders_channel'"),
+            "CREATE INDEX orders_channel ON public.orders USING btree (channel)");
   EXPECT_EQ(dst_->Scalar("shop", "SELECT name FROM public.customers WHERE id = 501"), "from the source");
   ExpectCutOverCleanly("shop");
 }
