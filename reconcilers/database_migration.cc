@@ -1115,9 +1115,20 @@ Status DatabaseMigration::FollowColumns(pg::Session& s) {
     std::set<Column> done;                     // by the table added to
     std::map<std::string, bool> empty_tables;  // destination tables without rows
     for (size_t i = 0; i < cols.size(); ++i) {
+      published.insert({cols.Get(i, 0), cols.Get(i, 1)});
+      on_source.insert({cols.Get(i, 0), cols.Get(i, 1), cols.Get(i, 2)});
+    }
+    // A column of the table on the destination only, of type `type`: the source's column may be
+    // that one renamed.
+    auto renamed_from = [&](const std::string& schema, const std::string& table, const std::string& type) {
+      for (auto c = columns.lower_bound({schema, table, ""}); c != columns.end(); ++c) {
+        if (std::get<0>(c->first) != schema || std::get<1>(c->first) != table) break;
+        if (!on_source.count(c->first) && have.Get(c->second, 3) == type) return std::get<2>(c->first);
+      }
+      return std::string();
+    };
+    for (size_t i = 0; i < cols.size(); ++i) {
       const std::string schema = cols.Get(i, 0), table = cols.Get(i, 1), column = cols.Get(i, 2);
-      published.insert({schema, table});
-      on_source.insert({schema, table, column});
       const std::string root_schema = cols.Get(i, 11), root = cols.Get(i, 12);
       auto there = columns.find({schema, table, column});
       if (there != columns.end()) {
@@ -1140,7 +1151,7 @@ Status DatabaseMigration::FollowColumns(pg::Session& s) {
       const std::string col = dst_->QuoteIdent(column);
       std::string add = "ALTER TABLE " + where + " ADD COLUMN IF NOT EXISTS " + col + " " + type +
                         (collation.empty() ? "" : " COLLATE " + collation);
-      std::string sql, why;
+      std::string sql, why, todo = "add it there";
       // No rows on the destination: none older than the column, or the subscription's table
       // copy brings them with it: the column as it is on the source.
       auto empty = [&]() -> bool {
@@ -1155,6 +1166,13 @@ Status DatabaseMigration::FollowColumns(pg::Session& s) {
         why = "an identity column: the existing rows drew their values on the source";
       } else if (empty()) {
         sql = add + (expr.empty() ? "" : " DEFAULT " + expr) + (not_null ? " NOT NULL" : "");
+      } else if (const std::string old = renamed_from(schema, table, cols.Get(i, 13)); !old.empty()) {
+        // Adding it would leave the rows copied so far without their values (they are in the
+        // old column), and after a cutover the applications would read them empty.
+        why = "the destination has column " + old + " of the same type, which the source has not (renamed on the "
+              "source?), and adding it would leave the rows already there without their values";
+        todo = "if it was renamed, rename it there (ALTER TABLE " + where + " RENAME COLUMN " + dst_->QuoteIdent(old) +
+               " TO " + col + "), else add it there,";
       } else if (has_missing && !(type.size() > 2 && type.compare(type.size() - 2, 2, "[]") == 0)) {
         // The rows older than the column read the default it was added with (attmissingval):
         // the destination's rows are those rows, so they get that value; then today's default.
@@ -1181,7 +1199,7 @@ Status DatabaseMigration::FollowColumns(pg::Session& s) {
       }
       source_only_columns_.push_back(name);
       warnings.push_back("column " + name + kSourceOnly + "; logical replication carries no DDL) and pgferry did "
-                         "not add it on the destination: " + why + "; add it there and run again (the subscription "
+                         "not add it on the destination: " + why + "; " + todo + " and run again (the subscription "
                          "stops at the table's next change until then)");
     }
     // Columns the source's tables no longer have: harmless to replication unless a row from the

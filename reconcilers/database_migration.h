@@ -85,7 +85,8 @@ class DatabaseMigration {
   // leave the column behind). Added on the destination where that gives its rows the source's
   // values: any column of a table without rows there, a nullable column without default, one
   // whose default filled the existing rows without a rewrite (added with that value, then the
-  // source's current default), a generated column. Others are named (source_only_columns_), as
+  // source's current default), a generated column; not one that may be a destination-only
+  // column of the same type renamed on the source. Others are named (source_only_columns_), as
   // source-only tables are (a cutover waits). Columns whose type differs, and columns on the
   // destination only, are named in warnings (a difference may be meant: int to bigint).
   Status FollowColumns(pg::Session& src);

@@ -696,6 +696,38 @@ TEST_F(ReplicationTest, AColumnTypeChangedOrAColumnDroppedOnTheSourceIsNamed) {
   EXPECT_EQ(LeftoverReplicationObjects({"shop"}), 0);
 }
 
+// A column renamed on the source looks like a column added there and one dropped: adding the
+// "new" one would leave the rows already on the destination without their values (they are in
+// the old one), and after a cutover the applications would read them empty. So it is named with
+// the RENAME to run, and the cutover waits for it.
+TEST_F(ReplicationTest, AColumnRenamedOnTheSourceIsNamedNotAddedEmpty) {
+  auto o = ShopReplicating();
+  src_->Exec("shop", "ALTER TABLE public.orders RENAME COLUMN note TO \"Memo.x\";"
+                     "UPDATE public.orders SET \"Memo.x\" = 'changed' WHERE id = 1");
+  auto status = MigrateJson(BuildManifest(o));
+  const nlohmann::json* db = Db(status, "shop");
+  EXPECT_EQ((*db)["status"], "running") << status.dump(2);
+  EXPECT_THAT((*db)["warnings"].dump(),
+              HasSubstr("column public.orders.Memo.x is on the source only (added after the schema was copied; "
+                        "logical replication carries no DDL) and pgferry did not add it on the destination: the "
+                        "destination has column note of the same type, which the source has not (renamed on the "
+                        "source?), and adding it would leave the rows already there without their values; if it was "
+                        "renamed, rename it there (ALTER TABLE \\\"public\\\".\\\"orders\\\" RENAME COLUMN \\\"note\\\" TO "
+                        "\\\"Memo.x\\\"), "
+                        "else add it there, and run again"));
+  EXPECT_EQ(dst_->Scalar("shop", "SELECT count(*) FROM information_schema.columns WHERE column_name = 'Memo.x'"), "0");
+  auto cutover = WithCutover(o);
+  status = MigrateJson(BuildManifest(cutover));
+  EXPECT_THAT((*Db(status, "shop"))["error"].dump(), HasSubstr("not cut over: columns public.orders.Memo.x exist"));
+
+  // Renamed there too: the subscription goes on from where it stopped, and the cutover with it.
+  dst_->Exec("shop", "ALTER TABLE public.orders RENAME COLUMN note TO \"Memo.x\"");
+  status = MigrateJson(BuildManifest(cutover));
+  EXPECT_EQ((*Db(status, "shop"))["status"], "done") << status.dump(2);
+  EXPECT_EQ(dst_->Scalar("shop", "SELECT \"Memo.x\" FROM public.orders WHERE id = 1"), "changed");
+  ExpectCutOverCleanly("shop");
+}
+
 // A change the subscription cannot apply (here a row written on the destination in the way of
 // the source's insert) stops the replication: PostgreSQL's worker fails and retries every few
 // seconds, and the run used to wait with nothing to show. Now the run says so while it waits,
