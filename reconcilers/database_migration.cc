@@ -972,6 +972,7 @@ Status DatabaseMigration::FollowSource() {
   // Every query below names its schemas; format_type and pg_get_expr then name the types' and
   // functions' schemas too, which FollowColumns' statements for the destination need.
   RETURN_IF_ERROR((*src)->Exec("SET search_path = pg_catalog, pg_temp"));
+  RETURN_IF_ERROR(FollowTypes(**src));  // first: new tables and columns may use them
   RETURN_IF_ERROR(FollowTableSelection(**src));
   RETURN_IF_ERROR(FollowColumns(**src));
   RETURN_IF_ERROR(FollowSequences(**src));
@@ -1243,6 +1244,87 @@ Status DatabaseMigration::FollowSequences(pg::Session& src) {
                                      " on the destination from the source's definition (its value is copied at "
                                      "cutover)");
   ReplaceWarnings({kSourceOnly}, warnings);
+  return Status::Ok();
+}
+
+Status DatabaseMigration::FollowTypes(pg::Session& src) {
+  const std::string kTypeMarker = ": type made on the source after the schema was copied";
+  const std::string kLabelMarker = " added on the source after the schema was copied";
+  using Name = std::pair<std::string, std::string>;
+  ASSIGN_OR_RETURN(auto types, src.Query(sql::kUserTypes));
+  ASSIGN_OR_RETURN(auto theirs, dst_->Query(sql::kUserTypes));
+  std::set<Name> on_destination;
+  for (size_t i = 0; i < theirs.size(); ++i) on_destination.insert({theirs.Get(i, 0), theirs.Get(i, 1)});
+  std::vector<std::string> warnings, made;
+  // Enums, domains, composite types, in that order; one over another made here may need a
+  // second round (a domain over a domain), so rounds go on while one makes progress.
+  std::vector<size_t> pending;
+  for (size_t i = 0; i < types.size(); ++i)
+    if (!on_destination.count({types.Get(i, 0), types.Get(i, 1)})) pending.push_back(i);
+  std::map<size_t, std::string> why;
+  for (bool progress = true; progress && !pending.empty();) {
+    progress = false;
+    std::vector<size_t> failed;
+    for (size_t i : pending) {
+      Status st = dst_->Exec(types.Get(i, 3));
+      if (st.ok()) {
+        made.push_back("type " + types.Get(i, 0) + "." + types.Get(i, 1));
+        on_destination.insert({types.Get(i, 0), types.Get(i, 1)});
+        progress = true;
+      } else {
+        why[i] = st.message();
+        failed.push_back(i);
+      }
+    }
+    pending = failed;
+  }
+  for (size_t i : pending)
+    warnings.push_back(types.Get(i, 0) + "." + types.Get(i, 1) + kTypeMarker + " (logical replication carries no "
+                       "DDL) that pgferry could not make on the destination: " + why[i] + "; make it there (" +
+                       types.Get(i, 3) + ")");
+  // Enum labels the source has and the destination's enum has not, in the source's order: a row
+  // with one stops the subscription ("invalid input value for enum").
+  ASSIGN_OR_RETURN(auto labels, src.Query(sql::kEnumLabels));
+  ASSIGN_OR_RETURN(auto their_labels, dst_->Query(sql::kEnumLabels));
+  std::set<std::tuple<std::string, std::string, std::string>> have;
+  for (size_t i = 0; i < their_labels.size(); ++i)
+    have.insert({their_labels.Get(i, 0), their_labels.Get(i, 1), their_labels.Get(i, 2)});
+  std::string previous;  // the label before, on the destination (of the same type)
+  for (size_t i = 0; i < labels.size(); ++i) {
+    const std::string schema = labels.Get(i, 0), type = labels.Get(i, 1), label = labels.Get(i, 2);
+    if (i == 0 || labels.Get(i - 1, 0) != schema || labels.Get(i - 1, 1) != type) previous.clear();
+    if (have.count({schema, type, label})) {
+      previous = label;
+      continue;
+    }
+    // An enum the destination has not got at all is the type's own story above.
+    if (!on_destination.count({schema, type})) continue;
+    // The first label the destination has after this one, when there is no earlier one.
+    std::string next;
+    for (size_t k = i + 1; previous.empty() && k < labels.size() && labels.Get(k, 0) == schema &&
+                           labels.Get(k, 1) == type && next.empty(); ++k)
+      if (have.count({schema, type, labels.Get(k, 2)})) next = labels.Get(k, 2);
+    const std::string stmt = "ALTER TYPE " + dst_->QuoteIdent(schema) + "." + dst_->QuoteIdent(type) +
+                             " ADD VALUE IF NOT EXISTS " + dst_->QuoteLiteral(label) +
+                             (!previous.empty() ? " AFTER " + dst_->QuoteLiteral(previous)
+                              : !next.empty()   ? " BEFORE " + dst_->QuoteLiteral(next)
+                                                : "");
+    Status st = dst_->Exec(stmt);
+    const std::string name = "value '" + label + "' of enum " + schema + "." + type;
+    if (st.ok()) {
+      made.push_back(name);
+      have.insert({schema, type, label});
+      previous = label;
+    } else {
+      warnings.push_back(name + kLabelMarker + " (logical replication carries no DDL) that pgferry could not add "
+                         "on the destination: " + st.message() + "; add it there (" + stmt + "); until then the "
+                         "subscription stops at the first row that has it");
+    }
+  }
+  ReplaceWarnings({kTypeMarker, kLabelMarker}, warnings);
+  if (!made.empty())
+    e_.Event("TypesCreated", "database \"" + plan_.dbname + "\": made " + Joined(made) +
+                                 " on the destination (made on the source after the schema was copied)");
   return Status::Ok();
 }
 

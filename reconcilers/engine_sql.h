@@ -263,6 +263,64 @@ SELECT pg_catalog.md5(coalesce(pg_catalog.string_agg(k, ',' ORDER BY k), ''))
 )sql";
 inline const std::string kIndexObjects =
     std::string(kIndexObjectsCte) + "SELECT class, nsp::text, rel::text, name::text, rank, def FROM o ORDER BY rank, 2, 3, 4";
+// The user's enum, domain and composite types (not a table's row type, not an extension's), as
+// FollowTypes compares them: schema, name, the order to make them in (enums, domains, composite
+// types), and the statement that makes one. Read with search_path pg_catalog, so the types and
+// functions they use come schema-qualified.
+inline constexpr const char* kUserTypes = R"sql(
+SELECT n.nspname::text, t.typname::text,
+       CASE t.typtype WHEN 'e' THEN 0 WHEN 'd' THEN 1 ELSE 2 END,
+       CASE t.typtype
+         WHEN 'e' THEN 'CREATE TYPE ' || q.name || ' AS ENUM ('
+                       || coalesce((SELECT pg_catalog.string_agg(pg_catalog.quote_literal(e.enumlabel), ', '
+                                                                 ORDER BY e.enumsortorder)
+                                      FROM pg_catalog.pg_enum e WHERE e.enumtypid = t.oid), '') || ')'
+         WHEN 'd' THEN 'CREATE DOMAIN ' || q.name || ' AS ' || pg_catalog.format_type(t.typbasetype, t.typtypmod)
+                       || CASE WHEN t.typcollation <> b.typcollation AND co.oid IS NOT NULL
+                               THEN ' COLLATE ' || pg_catalog.quote_ident(cn.nspname) || '.'
+                                    || pg_catalog.quote_ident(co.collname) ELSE '' END
+                       || coalesce(' DEFAULT ' || pg_catalog.pg_get_expr(t.typdefaultbin, 0), '')
+                       || CASE WHEN t.typnotnull THEN ' NOT NULL' ELSE '' END
+                       || coalesce((SELECT pg_catalog.string_agg(' CONSTRAINT ' || pg_catalog.quote_ident(c.conname)
+                                                                 || ' ' || pg_catalog.pg_get_constraintdef(c.oid), ''
+                                                                 ORDER BY c.conname)
+                                      FROM pg_catalog.pg_constraint c WHERE c.contypid = t.oid AND c.contype = 'c'), '')
+         ELSE 'CREATE TYPE ' || q.name || ' AS ('
+              || coalesce((SELECT pg_catalog.string_agg(pg_catalog.quote_ident(a.attname) || ' '
+                                                        || pg_catalog.format_type(a.atttypid, a.atttypmod)
+                                                        || CASE WHEN a.attcollation <> at.typcollation AND ac.oid IS NOT NULL
+                                                                THEN ' COLLATE ' || pg_catalog.quote_ident(acn.nspname)
+                                                                     || '.' || pg_catalog.quote_ident(ac.collname)
+                                                                ELSE '' END, ', ' ORDER BY a.attnum)
+                             FROM pg_catalog.pg_attribute a
+                             JOIN pg_catalog.pg_type at ON at.oid = a.atttypid
+                             LEFT JOIN pg_catalog.pg_collation ac ON ac.oid = a.attcollation
+                             LEFT JOIN pg_catalog.pg_namespace acn ON acn.oid = ac.collnamespace
+                            WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped), '') || ')'
+       END
+  FROM pg_catalog.pg_type t
+  JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+  CROSS JOIN LATERAL (SELECT pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(t.typname) AS name) q
+  LEFT JOIN pg_catalog.pg_type b ON b.oid = t.typbasetype
+  LEFT JOIN pg_catalog.pg_collation co ON co.oid = t.typcollation
+  LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
+  LEFT JOIN pg_catalog.pg_class r ON r.oid = t.typrelid
+ WHERE (t.typtype IN ('e', 'd') OR (t.typtype = 'c' AND r.relkind = 'c'))
+   AND n.nspname NOT LIKE 'pg\_%' AND n.nspname NOT IN ('information_schema', '_pgferry')
+   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                    WHERE d.classid = 'pg_catalog.pg_type'::pg_catalog.regclass AND d.objid = t.oid
+                      AND d.deptype = 'e')
+ ORDER BY 3, 1, 2
+)sql";
+// The labels of the user's enums, in their order: schema, type, label.
+inline constexpr const char* kEnumLabels = R"sql(
+SELECT n.nspname::text, t.typname::text, e.enumlabel::text
+  FROM pg_catalog.pg_enum e
+  JOIN pg_catalog.pg_type t ON t.oid = e.enumtypid
+  JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+ WHERE n.nspname NOT LIKE 'pg\_%' AND n.nspname NOT IN ('information_schema', '_pgferry')
+ ORDER BY 1, 2, e.enumsortorder
+)sql";
 // Errors of the subscription's apply and table sync workers so far (PostgreSQL 15+).
 inline constexpr const char* kSubscriptionErrors =
     "SELECT apply_error_count + sync_error_count FROM pg_catalog.pg_stat_subscription_stats WHERE subname = $1";

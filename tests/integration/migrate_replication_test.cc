@@ -378,20 +378,21 @@ TEST_F(ReplicationTest, ChangingTheTableSelectionWhileReplicatingAddsAndRemovesT
 
   // Include it again, with rows written since and a table the destination does not have.
   src_->Exec("shop", "INSERT INTO public.\"Audit Log\" SELECT g, 'b' || g FROM generate_series(101, 150) g;"
-                     "CREATE TYPE public.mood AS ENUM ('ok'); CREATE TABLE public.fresh (id int PRIMARY KEY, m public.mood)");
+                     "CREATE FUNCTION public.mood() RETURNS text LANGUAGE sql AS $$SELECT 'ok'$$;"
+                     "CREATE TABLE public.fresh (id int PRIMARY KEY, m text DEFAULT public.mood())");
   o.extra_spec = base;
   status = MigrateJson(BuildManifest(o));
   const nlohmann::json* db = Db(status, "shop");
   EXPECT_EQ((*db)["status"], "running") << status.dump(2);  // fresh cannot be replicated yet
-  // pgferry creates such a table from its definition, but not this one: its type is not there.
+  // pgferry creates such a table from its definition, but not this one: its function is not there.
   EXPECT_THAT((*db)["warnings"].dump(), HasSubstr("table public.fresh is on the source only (created after the "
                                                   "schema was copied; logical replication carries no DDL) and pgferry "
-                                                  "could not create it on the destination: type \\\"public.mood\\\" "
+                                                  "could not create it on the destination: function public.mood() "
                                                   "does not exist"));
   EXPECT_EQ(dst_->Scalar("shop", "SELECT count(*) FROM pg_class WHERE relname = 'fresh'"), "0");
-  // Once the type is there, the next run creates fresh, adds it to the (FOR TABLE) publication,
-  // and waits until it and the added table are copied and in sync.
-  dst_->Exec("shop", "CREATE TYPE public.mood AS ENUM ('ok')");
+  // Once the function is there, the next run creates fresh, adds it to the (FOR TABLE)
+  // publication, and waits until it and the added table are copied and in sync.
+  dst_->Exec("shop", "CREATE FUNCTION public.mood() RETURNS text LANGUAGE sql AS $$SELECT 'ok'$$");
   src_->Exec("shop", "INSERT INTO public.fresh VALUES (1, 'ok');"
                      "UPDATE public.\"Audit Log\" SET what = 'changed' WHERE id = 1");
   status = MigrateJson(BuildManifest(o));
@@ -447,14 +448,16 @@ TEST_F(ReplicationTest, ATableCreatedOnTheSourceWhileReplicatingIsCreatedOnTheDe
   ExpectCutOverCleanly("shop");
 }
 
-// One pgferry cannot create (its column's type was created on the source after the schema was
-// copied) is named with the reason; the run does not wait for a sync that cannot come, and a
-// cutover is refused, until the type exists on the destination: then the next run creates it.
+// One pgferry cannot create (its column's default calls a function created on the source after
+// the schema was copied, which pgferry does not follow) is named with the reason; the run does
+// not wait for a sync that cannot come, and a cutover is refused, until the function exists on
+// the destination: then the next run creates it.
 TEST_F(ReplicationTest, ATableTheDestinationCannotTakeYetIsNamedAndStopsTheCutoverUntilItCan) {
   auto o = ShopReplicating();
-  src_->Exec("shop", "CREATE TYPE public.mood AS ENUM ('ok', 'meh');"
-                     "CREATE TABLE public.\"New Table\" (id int PRIMARY KEY, m public.mood);"
-                     "INSERT INTO public.\"New Table\" SELECT g, 'ok' FROM generate_series(1, 10) g");
+  const std::string function = "CREATE FUNCTION public.mood() RETURNS text LANGUAGE sql AS $$SELECT 'ok'$$";
+  src_->Exec("shop", function + ";"
+                     "CREATE TABLE public.\"New Table\" (id int PRIMARY KEY, m text DEFAULT public.mood());"
+                     "INSERT INTO public.\"New Table\" (id) SELECT g FROM generate_series(1, 10) g");
   auto cutover = WithCutover(o);
   auto status = MigrateJson(BuildManifest(cutover));
   EXPECT_EQ((*Db(status, "shop"))["status"], "running") << status.dump(2);
@@ -462,15 +465,15 @@ TEST_F(ReplicationTest, ATableTheDestinationCannotTakeYetIsNamedAndStopsTheCutov
   EXPECT_EQ((*Db(status, "shop"))["tablesSynced"], 2);
   EXPECT_THAT((*Db(status, "shop"))["warnings"].dump(),
               HasSubstr("table public.New Table is on the source only (created after the schema was copied; logical "
-                        "replication carries no DDL) and pgferry could not create it on the destination: type "
-                        "\\\"public.mood\\\" does not exist"));
+                        "replication carries no DDL) and pgferry could not create it on the destination: function "
+                        "public.mood() does not exist"));
   EXPECT_THAT((*Db(status, "shop"))["warnings"].dump(), HasSubstr("until then the subscription stops at its first change"));
   EXPECT_THAT((*Db(status, "shop"))["error"].get<std::string>(),
               HasSubstr("not cut over: public.New Table exist on the source only"));
   EXPECT_EQ(LeftoverReplicationObjects({"shop"}), 3);
   EXPECT_EQ(dst_->Scalar("shop", "SELECT to_regclass('public.\"New Table\"') IS NULL"), "t") << "nothing half-made";
 
-  dst_->Exec("shop", "CREATE TYPE public.mood AS ENUM ('ok', 'meh')");
+  dst_->Exec("shop", function);
   status = MigrateJson(BuildManifest(o));
   EXPECT_EQ((*Db(status, "shop"))["status"], "syncing") << status.dump(2);
   EXPECT_EQ((*Db(status, "shop"))["tablesSynced"], 3) << status.dump(2);
@@ -479,6 +482,50 @@ TEST_F(ReplicationTest, ATableTheDestinationCannotTakeYetIsNamedAndStopsTheCutov
   src_->Exec("shop", "INSERT INTO public.\"New Table\" VALUES (11, 'meh')");
   EXPECT_TRUE(WaitForSameData("shop"));
   CleanUpAndExpectNothingLeft(o, "shop");
+}
+
+// Types made on the source while replicating (an enum, a domain, a composite type over both)
+// are made on the destination before the tables that use them, and enum values added on the
+// source (which stop the subscription at the first row that has one: "invalid input value for
+// enum") are added in the source's order.
+TEST_F(ReplicationTest, TypesAndEnumValuesMadeOnTheSourceWhileReplicatingAreMadeOnTheDestination) {
+  StartServers();
+  CreateShop(*src_);
+  src_->Exec("shop", "CREATE TYPE public.state AS ENUM ('new', 'paid');"
+                     "CREATE TABLE public.invoices (id int PRIMARY KEY, state public.state);"
+                     "INSERT INTO public.invoices VALUES (1, 'new'), (2, 'paid')");
+  auto o = Options();
+  o.extra_spec = "  databases: {include: [shop]}\n";
+  ASSERT_EQ((*Db(MigrateJson(BuildManifest(o)), "shop"))["status"], "syncing");
+  // (a value added by ALTER TYPE cannot be used in its own transaction)
+  src_->Exec("shop", "ALTER TYPE public.state ADD VALUE 'refunded'");
+  src_->Exec("shop", "ALTER TYPE public.state ADD VALUE 'draft' BEFORE 'new'");
+  src_->Exec("shop", "INSERT INTO public.invoices VALUES (3, 'refunded'), (4, 'draft')");
+  src_->Exec("shop", "CREATE TYPE public.\"Mood's\" AS ENUM ('ok', 'm''eh');"
+                     "CREATE DOMAIN public.positive AS int DEFAULT 1 CHECK (VALUE > 0);"
+                     "CREATE TYPE public.pair AS (m public.\"Mood's\", n public.positive);"
+                     "CREATE TABLE public.feedback (id int PRIMARY KEY, m public.\"Mood's\", p public.pair, "
+                     "                              n public.positive);"
+                     "INSERT INTO public.feedback SELECT g, 'm''eh', ROW('ok', g)::public.pair, g "
+                     "  FROM generate_series(1, 20) g");
+  auto result = Run("migrate", BuildManifest(o), {"-o", "json"});
+  ASSERT_EQ(result.exit_code, 0) << result.output << result.err;
+  EXPECT_THAT(result.err, HasSubstr("TypesCreated: database \"shop\": made type public.Mood's, type public.positive, "
+                                    "type public.pair, value 'draft' of enum public.state, value 'refunded' of enum "
+                                    "public.state on the destination"));
+  auto status = nlohmann::json::parse(result.output);
+  EXPECT_EQ((*Db(status, "shop"))["status"], "syncing") << status.dump(2);
+  EXPECT_THAT(status.dump(), Not(HasSubstr("on the source only")));
+  EXPECT_TRUE(WaitForSameData("shop"));
+  const std::string labels = "SELECT string_agg(enumlabel, ',' ORDER BY enumsortorder) FROM pg_enum "
+                             "WHERE enumtypid = 'public.state'::regtype";
+  EXPECT_EQ(dst_->Scalar("shop", labels), "draft,new,paid,refunded");
+  EXPECT_EQ(dst_->Scalar("shop", "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'positive_check'"),
+            "CHECK ((VALUE > 0))");
+  auto cutover = WithCutover(o);
+  status = MigrateJson(BuildManifest(cutover));
+  EXPECT_EQ((*Db(status, "shop"))["status"], "done") << status.dump(2);
+  ExpectCutOverCleanly("shop");
 }
 
 // ALTER TABLE ... ADD COLUMN on the source while replicating: the apply worker stops at the
