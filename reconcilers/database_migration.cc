@@ -972,11 +972,12 @@ Status DatabaseMigration::FollowSource() {
   // Every query below names its schemas; format_type and pg_get_expr then name the types' and
   // functions' schemas too, which FollowColumns' statements for the destination need.
   RETURN_IF_ERROR((*src)->Exec("SET search_path = pg_catalog, pg_temp"));
-  RETURN_IF_ERROR(FollowTypes(**src));  // first: new tables and columns may use them
+  RETURN_IF_ERROR(FollowDefinitions(**src, true));  // first: new tables and columns may use them
   RETURN_IF_ERROR(FollowTableSelection(**src));
   RETURN_IF_ERROR(FollowColumns(**src));
   RETURN_IF_ERROR(FollowSequences(**src));
-  return FollowIndexes(**src);
+  RETURN_IF_ERROR(FollowIndexes(**src));
+  return FollowDefinitions(**src, false);  // views and triggers may use new tables and columns
 }
 
 Status DatabaseMigration::FollowTableSelection(pg::Session& s) {
@@ -1247,29 +1248,42 @@ Status DatabaseMigration::FollowSequences(pg::Session& src) {
   return Status::Ok();
 }
 
-Status DatabaseMigration::FollowTypes(pg::Session& src) {
-  const std::string kTypeMarker = ": type made on the source after the schema was copied";
+Status DatabaseMigration::FollowDefinitions(pg::Session& src, bool before_tables) {
+  // One marker per kind: the warnings of this step's kinds are replaced, not the other step's.
+  const std::vector<std::string> kinds = before_tables ? std::vector<std::string>{"schema", "type", "function"}
+                                                       : std::vector<std::string>{"view", "trigger"};
+  auto marker = [](const std::string& kind) { return ": " + kind + " made on the source after the schema was copied"; };
   const std::string kLabelMarker = " added on the source after the schema was copied";
-  using Name = std::pair<std::string, std::string>;
-  ASSIGN_OR_RETURN(auto types, src.Query(sql::kUserTypes));
-  ASSIGN_OR_RETURN(auto theirs, dst_->Query(sql::kUserTypes));
-  std::set<Name> on_destination;
-  for (size_t i = 0; i < theirs.size(); ++i) on_destination.insert({theirs.Get(i, 0), theirs.Get(i, 1)});
+  std::vector<std::string> markers;
+  for (const auto& k : kinds) markers.push_back(marker(k));
+  if (before_tables) markers.push_back(kLabelMarker);
+  if (src.ServerVersion() < 110000 || dst_->ServerVersion() < 110000) return Status::Ok();  // prokind
+  const char* query = before_tables ? sql::kDefinitionsBeforeTables : sql::kDefinitionsAfterTables;
+  ASSIGN_OR_RETURN(auto defs, src.Query(query));
+  ASSIGN_OR_RETURN(auto theirs, dst_->Query(query));
+  using Key = std::tuple<std::string, std::string, std::string>;  // kind, schema, name
+  auto key = [](const pg::QueryResult& r, size_t i) { return Key{r.Get(i, 0), r.Get(i, 1), r.Get(i, 2)}; };
+  std::set<Key> on_destination;
+  for (size_t i = 0; i < theirs.size(); ++i) on_destination.insert(key(theirs, i));
+  auto what = [&](size_t i) {
+    return defs.Get(i, 0) + " " + (defs.Get(i, 0) == "schema" ? "" : defs.Get(i, 1) + ".") + defs.Get(i, 2);
+  };
   std::vector<std::string> warnings, made;
-  // Enums, domains, composite types, in that order; one over another made here may need a
-  // second round (a domain over a domain), so rounds go on while one makes progress.
+  // In the query's order; one that needs another made here later (a domain over a domain, a
+  // function taking a type) may need a second round, so rounds go on while one makes progress.
   std::vector<size_t> pending;
-  for (size_t i = 0; i < types.size(); ++i)
-    if (!on_destination.count({types.Get(i, 0), types.Get(i, 1)})) pending.push_back(i);
+  for (size_t i = 0; i < defs.size(); ++i)
+    if (!on_destination.count(key(defs, i))) pending.push_back(i);
   std::map<size_t, std::string> why;
   for (bool progress = true; progress && !pending.empty();) {
     progress = false;
     std::vector<size_t> failed;
     for (size_t i : pending) {
-      Status st = dst_->Exec(types.Get(i, 3));
+      if (e_.StopRequested()) return Status(StatusCode::kAborted, "stopped while following the source's schema");
+      Status st = dst_->Exec(defs.Get(i, 4));
       if (st.ok()) {
-        made.push_back("type " + types.Get(i, 0) + "." + types.Get(i, 1));
-        on_destination.insert({types.Get(i, 0), types.Get(i, 1)});
+        made.push_back(what(i));
+        on_destination.insert(key(defs, i));
         progress = true;
       } else {
         why[i] = st.message();
@@ -1279,52 +1293,54 @@ Status DatabaseMigration::FollowTypes(pg::Session& src) {
     pending = failed;
   }
   for (size_t i : pending)
-    warnings.push_back(types.Get(i, 0) + "." + types.Get(i, 1) + kTypeMarker + " (logical replication carries no "
-                       "DDL) that pgferry could not make on the destination: " + why[i] + "; make it there (" +
-                       types.Get(i, 3) + ")");
-  // Enum labels the source has and the destination's enum has not, in the source's order: a row
-  // with one stops the subscription ("invalid input value for enum").
-  ASSIGN_OR_RETURN(auto labels, src.Query(sql::kEnumLabels));
-  ASSIGN_OR_RETURN(auto their_labels, dst_->Query(sql::kEnumLabels));
-  std::set<std::tuple<std::string, std::string, std::string>> have;
-  for (size_t i = 0; i < their_labels.size(); ++i)
-    have.insert({their_labels.Get(i, 0), their_labels.Get(i, 1), their_labels.Get(i, 2)});
-  std::string previous;  // the label before, on the destination (of the same type)
-  for (size_t i = 0; i < labels.size(); ++i) {
-    const std::string schema = labels.Get(i, 0), type = labels.Get(i, 1), label = labels.Get(i, 2);
-    if (i == 0 || labels.Get(i - 1, 0) != schema || labels.Get(i - 1, 1) != type) previous.clear();
-    if (have.count({schema, type, label})) {
-      previous = label;
-      continue;
-    }
-    // An enum the destination has not got at all is the type's own story above.
-    if (!on_destination.count({schema, type})) continue;
-    // The first label the destination has after this one, when there is no earlier one.
-    std::string next;
-    for (size_t k = i + 1; previous.empty() && k < labels.size() && labels.Get(k, 0) == schema &&
-                           labels.Get(k, 1) == type && next.empty(); ++k)
-      if (have.count({schema, type, labels.Get(k, 2)})) next = labels.Get(k, 2);
-    const std::string stmt = "ALTER TYPE " + dst_->QuoteIdent(schema) + "." + dst_->QuoteIdent(type) +
-                             " ADD VALUE IF NOT EXISTS " + dst_->QuoteLiteral(label) +
-                             (!previous.empty() ? " AFTER " + dst_->QuoteLiteral(previous)
-                              : !next.empty()   ? " BEFORE " + dst_->QuoteLiteral(next)
-                                                : "");
-    Status st = dst_->Exec(stmt);
-    const std::string name = "value '" + label + "' of enum " + schema + "." + type;
-    if (st.ok()) {
-      made.push_back(name);
-      have.insert({schema, type, label});
-      previous = label;
-    } else {
-      warnings.push_back(name + kLabelMarker + " (logical replication carries no DDL) that pgferry could not add "
-                         "on the destination: " + st.message() + "; add it there (" + stmt + "); until then the "
-                         "subscription stops at the first row that has it");
+    warnings.push_back(what(i) + marker(defs.Get(i, 0)) + " (logical replication carries no DDL) that pgferry could "
+                       "not make on the destination: " + why[i] + "; make it there (" +
+                       CollapseSpaces(defs.Get(i, 4)) + ")");
+  if (before_tables) {
+    // Enum labels the source has and the destination's enum has not, in the source's order: a row
+    // with one stops the subscription ("invalid input value for enum").
+    ASSIGN_OR_RETURN(auto labels, src.Query(sql::kEnumLabels));
+    ASSIGN_OR_RETURN(auto their_labels, dst_->Query(sql::kEnumLabels));
+    std::set<std::tuple<std::string, std::string, std::string>> have;
+    for (size_t i = 0; i < their_labels.size(); ++i)
+      have.insert({their_labels.Get(i, 0), their_labels.Get(i, 1), their_labels.Get(i, 2)});
+    std::string previous;  // the label before, on the destination (of the same type)
+    for (size_t i = 0; i < labels.size(); ++i) {
+      const std::string schema = labels.Get(i, 0), type = labels.Get(i, 1), label = labels.Get(i, 2);
+      if (i == 0 || labels.Get(i - 1, 0) != schema || labels.Get(i - 1, 1) != type) previous.clear();
+      if (have.count({schema, type, label})) {
+        previous = label;
+        continue;
+      }
+      // An enum the destination has not got at all is the type's own story above.
+      if (!on_destination.count({"type", schema, type})) continue;
+      // The first label the destination has after this one, when there is no earlier one.
+      std::string next;
+      for (size_t k = i + 1; previous.empty() && k < labels.size() && labels.Get(k, 0) == schema &&
+                             labels.Get(k, 1) == type && next.empty(); ++k)
+        if (have.count({schema, type, labels.Get(k, 2)})) next = labels.Get(k, 2);
+      const std::string stmt = "ALTER TYPE " + dst_->QuoteIdent(schema) + "." + dst_->QuoteIdent(type) +
+                               " ADD VALUE IF NOT EXISTS " + dst_->QuoteLiteral(label) +
+                               (!previous.empty() ? " AFTER " + dst_->QuoteLiteral(previous)
+                                : !next.empty()   ? " BEFORE " + dst_->QuoteLiteral(next)
+                                                  : "");
+      Status st = dst_->Exec(stmt);
+      const std::string name = "value '" + label + "' of enum " + schema + "." + type;
+      if (st.ok()) {
+        made.push_back(name);
+        have.insert({schema, type, label});
+        previous = label;
+      } else {
+        warnings.push_back(name + kLabelMarker + " (logical replication carries no DDL) that pgferry could not add "
+                           "on the destination: " + st.message() + "; add it there (" + stmt + "); until then the "
+                           "subscription stops at the first row that has it");
+      }
     }
   }
-  ReplaceWarnings({kTypeMarker, kLabelMarker}, warnings);
+  ReplaceWarnings(markers, warnings);
   if (!made.empty())
-    e_.Event("TypesCreated", "database \"" + plan_.dbname + "\": made " + Joined(made) +
-                                 " on the destination (made on the source after the schema was copied)");
+    e_.Event("DefinitionsCreated", "database \"" + plan_.dbname + "\": made " + Joined(made) +
+                                       " on the destination (made on the source after the schema was copied)");
   return Status::Ok();
 }
 

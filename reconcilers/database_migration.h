@@ -54,8 +54,8 @@ class DatabaseMigration {
   // newly selected tables are added to the publication and copied by the subscription
   // (REFRESH PUBLICATION, copy_data = true), tables no longer selected are dropped from both.
   Status FollowTableSelection(pg::Session& src);
-  // FollowTypes, FollowTableSelection, FollowColumns, FollowSequences, FollowIndexes over one
-  // source session: each run, and again while a run waits and the subscription fails (the
+  // FollowDefinitions (before), FollowTableSelection, FollowColumns, FollowSequences,
+  // FollowIndexes, FollowDefinitions (after) over one source session: each run, and again while a run waits and the subscription fails (the
   // source's DDL may be why).
   Status FollowSource();
   // Tables or columns on the source only hold the database back: not in sync, no cutover.
@@ -91,11 +91,13 @@ class DatabaseMigration {
   // source-only tables are (a cutover waits). Columns whose type differs, and columns on the
   // destination only, are named in warnings (a difference may be meant: int to bigint).
   Status FollowColumns(pg::Session& src);
-  // Enum, domain and composite types on the source only (made there after the schema was copied)
-  // made on the destination from the source's catalog (a new table or column may use one), and
-  // enum values the destination's enum lacks added in the source's order (a row with one stops
-  // the subscription: "invalid input value for enum"). Those it cannot make are named.
-  Status FollowTypes(pg::Session& src);
+  // Definitions on the source only (made there after the schema was copied), made on the
+  // destination from the source's catalog (engine_sql.h kDefinitionsBeforeTables/AfterTables):
+  // before_tables, schemas, enum/domain/composite types and functions (a new table or column
+  // may use them), and enum values the destination's enum lacks, in the source's order (a row
+  // with one stops the subscription: "invalid input value for enum"); after, views and
+  // triggers. Compared by name; those it cannot make are named. Event DefinitionsCreated.
+  Status FollowDefinitions(pg::Session& src, bool before_tables);
   // Indexes and constraints (primary keys, unique, exclusion, check, foreign keys) of tables on
   // both sides that the source has and the destination has not (made on the source after the
   // schema was copied): made on the destination from the source's definitions, keys before the

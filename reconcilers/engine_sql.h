@@ -263,13 +263,24 @@ SELECT pg_catalog.md5(coalesce(pg_catalog.string_agg(k, ',' ORDER BY k), ''))
 )sql";
 inline const std::string kIndexObjects =
     std::string(kIndexObjectsCte) + "SELECT class, nsp::text, rel::text, name::text, rank, def FROM o ORDER BY rank, 2, 3, 4";
-// The user's enum, domain and composite types (not a table's row type, not an extension's), as
-// FollowTypes compares them: schema, name, the order to make them in (enums, domains, composite
-// types), and the statement that makes one. Read with search_path pg_catalog, so the types and
-// functions they use come schema-qualified.
-inline constexpr const char* kUserTypes = R"sql(
-SELECT n.nspname::text, t.typname::text,
-       CASE t.typtype WHEN 'e' THEN 0 WHEN 'd' THEN 1 ELSE 2 END,
+// What FollowDefinitions makes on the destination when the source has it and the destination has
+// not (made on the source after the schema was copied), one row each: kind, schema, name, the
+// order to make them in, and the statement that makes one. Read with search_path pg_catalog, so
+// the types and functions they use come schema-qualified. Nothing of an extension's, nothing in
+// pg_* schemas, information_schema or pgferry's _pgferry.
+// Before the tables (a new table or column may use them): schemas; enum, domain and composite
+// types (not a table's row type); functions and procedures (not aggregates; a body is not
+// checked until it runs, but a signature needs its types). Owned by the destination user.
+inline constexpr const char* kDefinitionsBeforeTables = R"sql(
+SELECT 'schema', n.nspname::text, n.nspname::text, 0, 'CREATE SCHEMA ' || pg_catalog.quote_ident(n.nspname)
+  FROM pg_catalog.pg_namespace n
+ WHERE n.nspname NOT LIKE 'pg\_%' AND n.nspname NOT IN ('information_schema', '_pgferry')
+   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                    WHERE d.classid = 'pg_catalog.pg_namespace'::pg_catalog.regclass AND d.objid = n.oid
+                      AND d.deptype = 'e')
+UNION ALL
+SELECT 'type', n.nspname::text, t.typname::text,
+       CASE t.typtype WHEN 'e' THEN 1 WHEN 'd' THEN 2 ELSE 3 END,
        CASE t.typtype
          WHEN 'e' THEN 'CREATE TYPE ' || q.name || ' AS ENUM ('
                        || coalesce((SELECT pg_catalog.string_agg(pg_catalog.quote_literal(e.enumlabel), ', '
@@ -310,7 +321,44 @@ SELECT n.nspname::text, t.typname::text,
    AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
                     WHERE d.classid = 'pg_catalog.pg_type'::pg_catalog.regclass AND d.objid = t.oid
                       AND d.deptype = 'e')
- ORDER BY 3, 1, 2
+UNION ALL
+SELECT 'function', n.nspname::text,
+       p.proname || '(' || pg_catalog.pg_get_function_identity_arguments(p.oid) || ')', 4,
+       pg_catalog.pg_get_functiondef(p.oid)
+  FROM pg_catalog.pg_proc p
+  JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+ WHERE p.prokind IN ('f', 'p')
+   AND n.nspname NOT LIKE 'pg\_%' AND n.nspname NOT IN ('information_schema', '_pgferry')
+   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                    WHERE d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND d.objid = p.oid
+                      AND d.deptype = 'e')
+ ORDER BY 4, 2, 3
+)sql";
+// After the tables, their columns and indexes: views (not materialized ones: their rows would
+// be the destination's, half copied) and triggers (not a partition's clone of its table's).
+inline constexpr const char* kDefinitionsAfterTables = R"sql(
+SELECT 'view', n.nspname::text, c.relname::text, 10,
+       'CREATE VIEW ' || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname)
+       || coalesce(' WITH (' || pg_catalog.array_to_string(c.reloptions, ', ') || ')', '')
+       || ' AS ' || pg_catalog.rtrim(pg_catalog.pg_get_viewdef(c.oid), ';')
+  FROM pg_catalog.pg_class c
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.relkind = 'v'
+   AND n.nspname NOT LIKE 'pg\_%' AND n.nspname NOT IN ('information_schema', '_pgferry')
+   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                    WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = c.oid
+                      AND d.deptype = 'e')
+UNION ALL
+SELECT 'trigger', n.nspname::text, c.relname || '.' || t.tgname, 11, pg_catalog.pg_get_triggerdef(t.oid)
+  FROM pg_catalog.pg_trigger t
+  JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+ WHERE NOT t.tgisinternal AND NOT c.relispartition
+   AND n.nspname NOT LIKE 'pg\_%' AND n.nspname NOT IN ('information_schema', '_pgferry')
+   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                    WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = c.oid
+                      AND d.deptype = 'e')
+ ORDER BY 4, 2, 3
 )sql";
 // The labels of the user's enums, in their order: schema, type, label.
 inline constexpr const char* kEnumLabels = R"sql(

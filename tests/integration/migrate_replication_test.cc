@@ -378,21 +378,20 @@ TEST_F(ReplicationTest, ChangingTheTableSelectionWhileReplicatingAddsAndRemovesT
 
   // Include it again, with rows written since and a table the destination does not have.
   src_->Exec("shop", "INSERT INTO public.\"Audit Log\" SELECT g, 'b' || g FROM generate_series(101, 150) g;"
-                     "CREATE FUNCTION public.mood() RETURNS text LANGUAGE sql AS $$SELECT 'ok'$$;"
-                     "CREATE TABLE public.fresh (id int PRIMARY KEY, m text DEFAULT public.mood())");
+                     "CREATE EXTENSION citext; CREATE TABLE public.fresh (id int PRIMARY KEY, m public.citext)");
   o.extra_spec = base;
   status = MigrateJson(BuildManifest(o));
   const nlohmann::json* db = Db(status, "shop");
   EXPECT_EQ((*db)["status"], "running") << status.dump(2);  // fresh cannot be replicated yet
-  // pgferry creates such a table from its definition, but not this one: its function is not there.
+  // pgferry creates such a table from its definition, but not this one: its extension is not there.
   EXPECT_THAT((*db)["warnings"].dump(), HasSubstr("table public.fresh is on the source only (created after the "
                                                   "schema was copied; logical replication carries no DDL) and pgferry "
-                                                  "could not create it on the destination: function public.mood() "
+                                                  "could not create it on the destination: type \\\"public.citext\\\" "
                                                   "does not exist"));
   EXPECT_EQ(dst_->Scalar("shop", "SELECT count(*) FROM pg_class WHERE relname = 'fresh'"), "0");
-  // Once the function is there, the next run creates fresh, adds it to the (FOR TABLE)
+  // Once the extension is there, the next run creates fresh, adds it to the (FOR TABLE)
   // publication, and waits until it and the added table are copied and in sync.
-  dst_->Exec("shop", "CREATE FUNCTION public.mood() RETURNS text LANGUAGE sql AS $$SELECT 'ok'$$");
+  dst_->Exec("shop", "CREATE EXTENSION citext");
   src_->Exec("shop", "INSERT INTO public.fresh VALUES (1, 'ok');"
                      "UPDATE public.\"Audit Log\" SET what = 'changed' WHERE id = 1");
   status = MigrateJson(BuildManifest(o));
@@ -448,15 +447,15 @@ TEST_F(ReplicationTest, ATableCreatedOnTheSourceWhileReplicatingIsCreatedOnTheDe
   ExpectCutOverCleanly("shop");
 }
 
-// One pgferry cannot create (its column's default calls a function created on the source after
-// the schema was copied, which pgferry does not follow) is named with the reason; the run does
-// not wait for a sync that cannot come, and a cutover is refused, until the function exists on
-// the destination: then the next run creates it.
+// One pgferry cannot create (its column's type comes from an extension created on the source
+// after the schema was copied, which pgferry does not follow) is named with the reason; the run
+// does not wait for a sync that cannot come, and a cutover is refused, until the extension exists
+// on the destination: then the next run creates it.
 TEST_F(ReplicationTest, ATableTheDestinationCannotTakeYetIsNamedAndStopsTheCutoverUntilItCan) {
   auto o = ShopReplicating();
-  const std::string function = "CREATE FUNCTION public.mood() RETURNS text LANGUAGE sql AS $$SELECT 'ok'$$";
-  src_->Exec("shop", function + ";"
-                     "CREATE TABLE public.\"New Table\" (id int PRIMARY KEY, m text DEFAULT public.mood());"
+  const std::string extension = "CREATE EXTENSION citext";
+  src_->Exec("shop", extension + ";"
+                     "CREATE TABLE public.\"New Table\" (id int PRIMARY KEY, m public.citext DEFAULT 'ok');"
                      "INSERT INTO public.\"New Table\" (id) SELECT g FROM generate_series(1, 10) g");
   auto cutover = WithCutover(o);
   auto status = MigrateJson(BuildManifest(cutover));
@@ -465,15 +464,15 @@ TEST_F(ReplicationTest, ATableTheDestinationCannotTakeYetIsNamedAndStopsTheCutov
   EXPECT_EQ((*Db(status, "shop"))["tablesSynced"], 2);
   EXPECT_THAT((*Db(status, "shop"))["warnings"].dump(),
               HasSubstr("table public.New Table is on the source only (created after the schema was copied; logical "
-                        "replication carries no DDL) and pgferry could not create it on the destination: function "
-                        "public.mood() does not exist"));
+                        "replication carries no DDL) and pgferry could not create it on the destination: type "
+                        "\\\"public.citext\\\" does not exist"));
   EXPECT_THAT((*Db(status, "shop"))["warnings"].dump(), HasSubstr("until then the subscription stops at its first change"));
   EXPECT_THAT((*Db(status, "shop"))["error"].get<std::string>(),
               HasSubstr("not cut over: public.New Table exist on the source only"));
   EXPECT_EQ(LeftoverReplicationObjects({"shop"}), 3);
   EXPECT_EQ(dst_->Scalar("shop", "SELECT to_regclass('public.\"New Table\"') IS NULL"), "t") << "nothing half-made";
 
-  dst_->Exec("shop", function);
+  dst_->Exec("shop", extension);
   status = MigrateJson(BuildManifest(o));
   EXPECT_EQ((*Db(status, "shop"))["status"], "syncing") << status.dump(2);
   EXPECT_EQ((*Db(status, "shop"))["tablesSynced"], 3) << status.dump(2);
@@ -484,11 +483,12 @@ TEST_F(ReplicationTest, ATableTheDestinationCannotTakeYetIsNamedAndStopsTheCutov
   CleanUpAndExpectNothingLeft(o, "shop");
 }
 
-// Types made on the source while replicating (an enum, a domain, a composite type over both)
-// are made on the destination before the tables that use them, and enum values added on the
-// source (which stop the subscription at the first row that has one: "invalid input value for
-// enum") are added in the source's order.
-TEST_F(ReplicationTest, TypesAndEnumValuesMadeOnTheSourceWhileReplicatingAreMadeOnTheDestination) {
+// Definitions made on the source while replicating are made on the destination: a schema, an
+// enum, a domain, a composite type over both and a function before the tables that use them; a
+// view and a trigger after. Enum values added on the source (which stop the subscription at the
+// first row that has one: "invalid input value for enum") are added in the source's order. One
+// the destination cannot take is named, and made by the run after it can.
+TEST_F(ReplicationTest, DefinitionsMadeOnTheSourceWhileReplicatingAreMadeOnTheDestination) {
   StartServers();
   CreateShop(*src_);
   src_->Exec("shop", "CREATE TYPE public.state AS ENUM ('new', 'paid');"
@@ -501,31 +501,67 @@ TEST_F(ReplicationTest, TypesAndEnumValuesMadeOnTheSourceWhileReplicatingAreMade
   src_->Exec("shop", "ALTER TYPE public.state ADD VALUE 'refunded'");
   src_->Exec("shop", "ALTER TYPE public.state ADD VALUE 'draft' BEFORE 'new'");
   src_->Exec("shop", "INSERT INTO public.invoices VALUES (3, 'refunded'), (4, 'draft')");
-  src_->Exec("shop", "CREATE TYPE public.\"Mood's\" AS ENUM ('ok', 'm''eh');"
+  src_->Exec("shop", "CREATE SCHEMA \"Fëed.back\";"
+                     "CREATE TYPE \"Fëed.back\".\"Mood's\" AS ENUM ('ok', 'm''eh');"
                      "CREATE DOMAIN public.positive AS int DEFAULT 1 CHECK (VALUE > 0);"
-                     "CREATE TYPE public.pair AS (m public.\"Mood's\", n public.positive);"
-                     "CREATE TABLE public.feedback (id int PRIMARY KEY, m public.\"Mood's\", p public.pair, "
-                     "                              n public.positive);"
-                     "INSERT INTO public.feedback SELECT g, 'm''eh', ROW('ok', g)::public.pair, g "
-                     "  FROM generate_series(1, 20) g");
+                     "CREATE TYPE public.pair AS (m \"Fëed.back\".\"Mood's\", n public.positive);"
+                     "CREATE FUNCTION public.next_code() RETURNS text LANGUAGE sql AS $$SELECT 'c-' || 1$$;"
+                     "CREATE TABLE \"Fëed.back\".items (id int PRIMARY KEY, m \"Fëed.back\".\"Mood's\", p public.pair,"
+                     "                                   n public.positive, code text DEFAULT public.next_code());"
+                     "INSERT INTO \"Fëed.back\".items SELECT g, 'm''eh', ROW('ok', g)::public.pair, g "
+                     "  FROM generate_series(1, 20) g;"
+                     "CREATE VIEW public.\"Paid Invoices\" WITH (security_barrier) AS "
+                     "  SELECT id FROM public.invoices WHERE state = 'paid';"
+                     "CREATE FUNCTION public.shout() RETURNS trigger LANGUAGE plpgsql AS "
+                     "  $$BEGIN NEW.name := upper(NEW.name); RETURN NEW; END$$;"
+                     "CREATE TRIGGER \"Shout it\" BEFORE INSERT ON public.customers FOR EACH ROW EXECUTE FUNCTION public.shout();"
+                     // a view the destination cannot take until its table's column exists there
+                     "ALTER TABLE public.invoices ADD COLUMN due date DEFAULT clock_timestamp()::date;"
+                     "CREATE VIEW public.due AS SELECT id, due FROM public.invoices");
   auto result = Run("migrate", BuildManifest(o), {"-o", "json"});
   ASSERT_EQ(result.exit_code, 0) << result.output << result.err;
-  EXPECT_THAT(result.err, HasSubstr("TypesCreated: database \"shop\": made type public.Mood's, type public.positive, "
-                                    "type public.pair, value 'draft' of enum public.state, value 'refunded' of enum "
+  EXPECT_THAT(result.err, HasSubstr("DefinitionsCreated: database \"shop\": made schema Fëed.back, type Fëed.back.Mood's, "
+                                    "type public.positive, type public.pair, function public.next_code(), function "
+                                    "public.shout(), value 'draft' of enum public.state, value 'refunded' of enum "
                                     "public.state on the destination"));
+  EXPECT_THAT(result.err, HasSubstr("DefinitionsCreated: database \"shop\": made view public.Paid Invoices, trigger "
+                                    "public.customers.Shout it on the destination"));
   auto status = nlohmann::json::parse(result.output);
-  EXPECT_EQ((*Db(status, "shop"))["status"], "syncing") << status.dump(2);
-  EXPECT_THAT(status.dump(), Not(HasSubstr("on the source only")));
-  EXPECT_TRUE(WaitForSameData("shop"));
-  const std::string labels = "SELECT string_agg(enumlabel, ',' ORDER BY enumsortorder) FROM pg_enum "
-                             "WHERE enumtypid = 'public.state'::regtype";
-  EXPECT_EQ(dst_->Scalar("shop", labels), "draft,new,paid,refunded");
+  const nlohmann::json* db = Db(status, "shop");
+  // invoices.due is not added (its default was computed per row on the source), so neither is the view
+  EXPECT_EQ((*db)["status"], "running") << status.dump(2);
+  EXPECT_THAT((*db)["warnings"].dump(),
+              HasSubstr("view public.due: view made on the source after the schema was copied (logical replication "
+                        "carries no DDL) that pgferry could not make on the destination: column invoices.due does not "
+                        "exist; make it there (CREATE VIEW public.due AS SELECT invoices.id, invoices.due FROM "
+                        "public.invoices)"));
+  EXPECT_TRUE(WaitUntil([&] {
+    return dst_->Scalar("shop", "SELECT count(*) FROM \"Fëed.back\".items WHERE code = 'c-1'") == "20";
+  }, 30));
+  EXPECT_EQ(dst_->Scalar("shop", "SELECT string_agg(enumlabel, ',' ORDER BY enumsortorder) FROM pg_enum "
+                                 "WHERE enumtypid = 'public.state'::regtype"), "draft,new,paid,refunded");
   EXPECT_EQ(dst_->Scalar("shop", "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'positive_check'"),
             "CHECK ((VALUE > 0))");
-  auto cutover = WithCutover(o);
-  status = MigrateJson(BuildManifest(cutover));
+  EXPECT_EQ(dst_->Scalar("shop", "SELECT reloptions::text FROM pg_class WHERE relname = 'Paid Invoices'"),
+            "{security_barrier=true}");
+
+  // Added there, the next run makes the view; rows from the source pass the trigger as they
+  // are (the apply worker fires none), and after the cutover it works on the destination.
+  // (once the subscription's retry has applied the rows with the new enum values)
+  ASSERT_TRUE(WaitUntil([&] { return dst_->Scalar("shop", "SELECT count(*) FROM public.invoices") == "4"; }, 30));
+  dst_->Exec("shop", "ALTER TABLE public.invoices ADD COLUMN due date");
+  dst_->Exec("shop", "UPDATE public.invoices d SET due = s.due FROM (VALUES " +
+                         src_->Scalar("shop", "SELECT string_agg(format('(%s, %L::date)', id, due), ', ') FROM public.invoices") +
+                         ") s(id, due) WHERE s.id = d.id");
+  src_->Exec("shop", "INSERT INTO public.customers (name) VALUES ('quiet')");
+  status = MigrateJson(BuildManifest(WithCutover(o)));
   EXPECT_EQ((*Db(status, "shop"))["status"], "done") << status.dump(2);
+  EXPECT_THAT(status.dump(), Not(HasSubstr("made on the source after")));
+  EXPECT_EQ(dst_->Scalar("shop", "SELECT count(*) FROM public.due"), "4");
+  EXPECT_EQ(dst_->Scalar("shop", "SELECT name FROM public.customers WHERE name = 'QUIET'"), "QUIET");
   ExpectCutOverCleanly("shop");
+  dst_->Exec("shop", "INSERT INTO public.customers (name) VALUES ('loud')");
+  EXPECT_EQ(dst_->Scalar("shop", "SELECT count(*) FROM public.customers WHERE name = 'LOUD'"), "1");
 }
 
 // ALTER TABLE ... ADD COLUMN on the source while replicating: the apply worker stops at the
