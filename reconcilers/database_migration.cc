@@ -1258,7 +1258,7 @@ Status DatabaseMigration::FollowDefinitions(pg::Session& src, bool before_tables
   for (const auto& k : kinds) markers.push_back(marker(k));
   if (before_tables) markers.push_back(kLabelMarker);
   if (src.ServerVersion() < 110000 || dst_->ServerVersion() < 110000) return Status::Ok();  // prokind
-  const char* query = before_tables ? sql::kDefinitionsBeforeTables : sql::kDefinitionsAfterTables;
+  const std::string& query = before_tables ? sql::kDefinitionsBeforeTables : sql::kDefinitionsAfterTables;
   ASSIGN_OR_RETURN(auto defs, src.Query(query));
   ASSIGN_OR_RETURN(auto theirs, dst_->Query(query));
   using Key = std::tuple<std::string, std::string, std::string>;  // kind, schema, name

@@ -211,6 +211,14 @@ SELECT n.nspname, c.relname, a.attname, t.typname || '(' || a.atttypmod || ')',
   JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
   JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
 )sql";
+// A condition for the queries that follow the source's schema: the object (`oid` in `catalog`)
+// lies in a user's schema (its pg_namespace row is `n`; not pg_*, information_schema or
+// pgferry's _pgferry) and belongs to no extension (CREATE EXTENSION makes those).
+inline std::string UserObject(const std::string& catalog, const std::string& oid) {
+  return "n.nspname NOT LIKE 'pg\\_%' AND n.nspname NOT IN ('information_schema', '_pgferry')"
+         " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = '" + catalog +
+         "'::pg_catalog.regclass AND d.objid = " + oid + " AND d.deptype = 'e')";
+}
 // The indexes and constraints of the user's tables, as FollowIndexes compares them (PostgreSQL
 // 11+, both sides): class ('i' an index no constraint owns, 'c' a constraint: PRIMARY KEY,
 // UNIQUE, EXCLUDE, CHECK, FOREIGN KEY), schema, table, name, the order to make them in (indexes,
@@ -220,7 +228,7 @@ SELECT n.nspname, c.relname, a.attname, t.typname || '(' || a.atttypmod || ')',
 // parent (made with the parent's), invalid indexes (a CREATE INDEX CONCURRENTLY under way or
 // failed), extensions' tables, pgferry's _pgferry. Read with search_path pg_catalog, so
 // functions and types come schema-qualified.
-inline constexpr const char* kIndexObjectsCte = R"sql(
+inline const std::string kIndexObjectsCte = R"sql(
 WITH o AS (
 SELECT 'i'::text AS class, n.nspname AS nsp, t.relname AS rel, i.relname AS name, 0 AS rank,
        CASE WHEN pg_catalog.left(d.def, pg_catalog.length(d.prefix)) = d.prefix
@@ -235,13 +243,11 @@ SELECT 'i'::text AS class, n.nspname AS nsp, t.relname AS rel, i.relname AS name
   CROSS JOIN LATERAL (SELECT pg_catalog.pg_get_indexdef(x.indexrelid) AS def,
                              'CREATE ' || CASE WHEN x.indisunique THEN 'UNIQUE ' ELSE '' END || 'INDEX '
                              || pg_catalog.quote_ident(i.relname) || ' ON ONLY ' AS prefix) d
- WHERE x.indisvalid AND n.nspname NOT LIKE 'pg\_%' AND n.nspname NOT IN ('information_schema', '_pgferry')
+ WHERE x.indisvalid
    AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits h WHERE h.inhrelid = i.oid)
    AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint c
                     WHERE c.conindid = x.indexrelid AND c.conrelid = x.indrelid AND c.contype IN ('p', 'u', 'x'))
-   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e
-                    WHERE e.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND e.objid = t.oid
-                      AND e.deptype = 'e')
+   AND )sql" + UserObject("pg_catalog.pg_class", "t.oid") + R"sql(
 UNION ALL
 SELECT 'c', n.nspname, t.relname, c.conname, pg_catalog.strpos('puxcf', c.contype::text),
        'ALTER TABLE ' || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(t.relname)
@@ -250,10 +256,7 @@ SELECT 'c', n.nspname, t.relname, c.conname, pg_catalog.strpos('puxcf', c.contyp
   JOIN pg_catalog.pg_class t ON t.oid = c.conrelid
   JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace
  WHERE c.contype IN ('p', 'u', 'x', 'c', 'f') AND c.conparentid = 0 AND c.coninhcount = 0
-   AND n.nspname NOT LIKE 'pg\_%' AND n.nspname NOT IN ('information_schema', '_pgferry')
-   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e
-                    WHERE e.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND e.objid = t.oid
-                      AND e.deptype = 'e'))
+   AND )sql" + UserObject("pg_catalog.pg_class", "t.oid") + R"sql()
 )sql";
 // One md5 over all their names: equal on both sides, nothing to compare (most runs).
 inline const std::string kIndexObjectsSignature = std::string(kIndexObjectsCte) + R"sql(
@@ -271,13 +274,10 @@ inline const std::string kIndexObjects =
 // Before the tables (a new table or column may use them): schemas; enum, domain and composite
 // types (not a table's row type); functions and procedures (not aggregates; a body is not
 // checked until it runs, but a signature needs its types). Owned by the destination user.
-inline constexpr const char* kDefinitionsBeforeTables = R"sql(
+inline const std::string kDefinitionsBeforeTables = R"sql(
 SELECT 'schema', n.nspname::text, n.nspname::text, 0, 'CREATE SCHEMA ' || pg_catalog.quote_ident(n.nspname)
   FROM pg_catalog.pg_namespace n
- WHERE n.nspname NOT LIKE 'pg\_%' AND n.nspname NOT IN ('information_schema', '_pgferry')
-   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
-                    WHERE d.classid = 'pg_catalog.pg_namespace'::pg_catalog.regclass AND d.objid = n.oid
-                      AND d.deptype = 'e')
+ WHERE )sql" + UserObject("pg_catalog.pg_namespace", "n.oid") + R"sql(
 UNION ALL
 SELECT 'type', n.nspname::text, t.typname::text,
        CASE t.typtype WHEN 'e' THEN 1 WHEN 'd' THEN 2 ELSE 3 END,
@@ -317,10 +317,7 @@ SELECT 'type', n.nspname::text, t.typname::text,
   LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
   LEFT JOIN pg_catalog.pg_class r ON r.oid = t.typrelid
  WHERE (t.typtype IN ('e', 'd') OR (t.typtype = 'c' AND r.relkind = 'c'))
-   AND n.nspname NOT LIKE 'pg\_%' AND n.nspname NOT IN ('information_schema', '_pgferry')
-   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
-                    WHERE d.classid = 'pg_catalog.pg_type'::pg_catalog.regclass AND d.objid = t.oid
-                      AND d.deptype = 'e')
+   AND )sql" + UserObject("pg_catalog.pg_type", "t.oid") + R"sql(
 UNION ALL
 SELECT 'function', n.nspname::text,
        p.proname || '(' || pg_catalog.pg_get_function_identity_arguments(p.oid) || ')', 4,
@@ -328,15 +325,12 @@ SELECT 'function', n.nspname::text,
   FROM pg_catalog.pg_proc p
   JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
  WHERE p.prokind IN ('f', 'p')
-   AND n.nspname NOT LIKE 'pg\_%' AND n.nspname NOT IN ('information_schema', '_pgferry')
-   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
-                    WHERE d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND d.objid = p.oid
-                      AND d.deptype = 'e')
+   AND )sql" + UserObject("pg_catalog.pg_proc", "p.oid") + R"sql(
  ORDER BY 4, 2, 3
 )sql";
 // After the tables, their columns and indexes: views (not materialized ones: their rows would
 // be the destination's, half copied) and triggers (not a partition's clone of its table's).
-inline constexpr const char* kDefinitionsAfterTables = R"sql(
+inline const std::string kDefinitionsAfterTables = R"sql(
 SELECT 'view', n.nspname::text, c.relname::text, 10,
        'CREATE VIEW ' || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname)
        || coalesce(' WITH (' || pg_catalog.array_to_string(c.reloptions, ', ') || ')', '')
@@ -344,20 +338,14 @@ SELECT 'view', n.nspname::text, c.relname::text, 10,
   FROM pg_catalog.pg_class c
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
  WHERE c.relkind = 'v'
-   AND n.nspname NOT LIKE 'pg\_%' AND n.nspname NOT IN ('information_schema', '_pgferry')
-   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
-                    WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = c.oid
-                      AND d.deptype = 'e')
+   AND )sql" + UserObject("pg_catalog.pg_class", "c.oid") + R"sql(
 UNION ALL
 SELECT 'trigger', n.nspname::text, c.relname || '.' || t.tgname, 11, pg_catalog.pg_get_triggerdef(t.oid)
   FROM pg_catalog.pg_trigger t
   JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
  WHERE NOT t.tgisinternal AND NOT c.relispartition
-   AND n.nspname NOT LIKE 'pg\_%' AND n.nspname NOT IN ('information_schema', '_pgferry')
-   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
-                    WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = c.oid
-                      AND d.deptype = 'e')
+   AND )sql" + UserObject("pg_catalog.pg_class", "c.oid") + R"sql(
  ORDER BY 4, 2, 3
 )sql";
 // The labels of the user's enums, in their order: schema, type, label.
