@@ -1560,11 +1560,13 @@ void DatabaseMigration::Cutover() {
     dst_ = std::move(*d);
   }
   // What was made on the source since this run followed it (a cutover run follows it when it
-  // starts, then waits until in sync).
+  // starts, then waits until in sync) and holds no rows: the applications will want it.
   Status followed = (*src)->Exec("SET search_path = pg_catalog, pg_temp");
+  if (followed.ok()) followed = FollowDefinitions(**src, true);
   if (followed.ok()) followed = FollowIndexes(**src);
+  if (followed.ok()) followed = FollowDefinitions(**src, false);
   if (followed.ok()) followed = (*src)->Exec("RESET search_path");
-  if (!followed.ok()) return Fail(followed, "cutover: indexes");
+  if (!followed.ok()) return Fail(followed, "cutover: definitions and indexes");
   if (e_.spec_.replication.syncSequences) {
     Status st = CopySequences(**src);
     if (!st.ok()) return Fail(st, "cutover: sequences");

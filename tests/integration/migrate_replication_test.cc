@@ -727,8 +727,10 @@ TEST_F(ReplicationTest, AColumnAddedOnTheSourceWhileACutoverWaitsIsFollowed) {
   // the worker stops at that row (the destination has no such column).
   src_->Exec("shop", "ALTER TABLE public.orders ADD COLUMN channel text;"
                      "INSERT INTO public.orders (customer_id, total, channel) VALUES (1, 3, 'web')");
-  // and an index, which no change of the subscription's needs: made by the re-follow or at cutover
-  src_->Exec("shop", "CREATE INDEX orders_channel ON public.orders (channel)");
+  // and an index and a view, which no change of the subscription's needs: made by the re-follow
+  // or at cutover
+  src_->Exec("shop", "CREATE INDEX orders_channel ON public.orders (channel);"
+                     "CREATE VIEW public.web_orders AS SELECT id FROM public.orders WHERE channel = 'web'");
   dst_->Exec("shop", "DELETE FROM public.customers WHERE id = 501");
   int st = 0;
   bool exited = WaitUntil([&] { return waitpid(pid, &st, WNOHANG) == pid; }, 120);
@@ -744,6 +746,7 @@ TEST_F(ReplicationTest, AColumnAddedOnTheSourceWhileACutoverWaitsIsFollowed) {
   EXPECT_EQ(dst_->Scalar("shop", "SELECT channel FROM public.orders WHERE channel IS NOT NULL"), "web");
   EXPECT_EQ(dst_->Scalar("shop", "SELECT indexdef FROM pg_indexes WHERE indexname = 'orders_channel'"),
             "CREATE INDEX orders_channel ON public.orders USING btree (channel)");
+  EXPECT_EQ(dst_->Scalar("shop", "SELECT count(*) FROM public.web_orders"), "1");
   EXPECT_EQ(dst_->Scalar("shop", "SELECT name FROM public.customers WHERE id = 501"), "from the source");
   ExpectCutOverCleanly("shop");
 }
