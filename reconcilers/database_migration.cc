@@ -1260,7 +1260,13 @@ Status DatabaseMigration::FollowDefinitions(pg::Session& src, bool before_tables
   if (src.ServerVersion() < 110000 || dst_->ServerVersion() < 110000) return Status::Ok();  // prokind
   const std::string& query = before_tables ? sql::kDefinitionsBeforeTables : sql::kDefinitionsAfterTables;
   ASSIGN_OR_RETURN(auto defs, src.Query(query));
-  ASSIGN_OR_RETURN(auto theirs, dst_->Query(query));
+  // Read as the source's were (search_path pg_catalog; every pgferry session starts with an
+  // empty one): a function's key names its argument types, schema-qualified only when their
+  // schema is not on the path.
+  RETURN_IF_ERROR(dst_->Exec("BEGIN; SET LOCAL search_path = pg_catalog, pg_temp"));
+  auto dst_defs = dst_->Query(query);
+  (void)dst_->Exec(dst_defs.ok() ? "COMMIT" : "ROLLBACK");
+  ASSIGN_OR_RETURN(auto theirs, std::move(dst_defs));
   using Key = std::tuple<std::string, std::string, std::string>;  // kind, schema, name
   auto key = [](const pg::QueryResult& r, size_t i) { return Key{r.Get(i, 0), r.Get(i, 1), r.Get(i, 2)}; };
   std::set<Key> on_destination;
@@ -1280,7 +1286,11 @@ Status DatabaseMigration::FollowDefinitions(pg::Session& src, bool before_tables
     std::vector<size_t> failed;
     for (size_t i : pending) {
       if (e_.StopRequested()) return Status(StatusCode::kAborted, "stopped while following the source's schema");
-      Status st = dst_->Exec(defs.Get(i, 4));
+      // Function bodies were checked on the source; as pg_dump's scripts do, not again here
+      // (a body may name what the path of a session that calls it finds).
+      Status st = dst_->Exec("BEGIN; SET LOCAL search_path = pg_catalog, pg_temp; SET LOCAL check_function_bodies = "
+                             "false; " + defs.Get(i, 4) + "; COMMIT");
+      if (!st.ok()) (void)dst_->Exec("ROLLBACK");
       if (st.ok()) {
         made.push_back(what(i));
         on_destination.insert(key(defs, i));
@@ -1561,11 +1571,11 @@ void DatabaseMigration::Cutover() {
   }
   // What was made on the source since this run followed it (a cutover run follows it when it
   // starts, then waits until in sync) and holds no rows: the applications will want it.
-  Status followed = (*src)->Exec("SET search_path = pg_catalog, pg_temp");
-  if (followed.ok()) followed = FollowDefinitions(**src, true);
+  // (The session's search_path is empty, as every pgferry session's, so the definitions come
+  // schema-qualified; RESET would bring back the server's default.)
+  Status followed = FollowDefinitions(**src, true);
   if (followed.ok()) followed = FollowIndexes(**src);
   if (followed.ok()) followed = FollowDefinitions(**src, false);
-  if (followed.ok()) followed = (*src)->Exec("RESET search_path");
   if (!followed.ok()) return Fail(followed, "cutover: definitions and indexes");
   if (e_.spec_.replication.syncSequences) {
     Status st = CopySequences(**src);

@@ -493,7 +493,9 @@ TEST_F(ReplicationTest, DefinitionsMadeOnTheSourceWhileReplicatingAreMadeOnTheDe
   CreateShop(*src_);
   src_->Exec("shop", "CREATE TYPE public.state AS ENUM ('new', 'paid');"
                      "CREATE TABLE public.invoices (id int PRIMARY KEY, state public.state);"
-                     "INSERT INTO public.invoices VALUES (1, 'new'), (2, 'paid')");
+                     "INSERT INTO public.invoices VALUES (1, 'new'), (2, 'paid');"
+                     // copied with the schema: the same on both sides, not made again
+                     "CREATE FUNCTION public.is_paid(s public.state) RETURNS boolean LANGUAGE sql AS $$SELECT s = 'paid'$$");
   auto o = Options();
   o.extra_spec = "  databases: {include: [shop]}\n";
   ASSERT_EQ((*Db(MigrateJson(BuildManifest(o)), "shop"))["status"], "syncing");
@@ -506,6 +508,9 @@ TEST_F(ReplicationTest, DefinitionsMadeOnTheSourceWhileReplicatingAreMadeOnTheDe
                      "CREATE DOMAIN public.positive AS int DEFAULT 1 CHECK (VALUE > 0);"
                      "CREATE TYPE public.pair AS (m \"Fëed.back\".\"Mood's\", n public.positive);"
                      "CREATE FUNCTION public.next_code() RETURNS text LANGUAGE sql AS $$SELECT 'c-' || 1$$;"
+                     // a body that names a table by the caller's search_path
+                     "CREATE FUNCTION public.paid_count() RETURNS bigint LANGUAGE sql AS "
+                     "  $$SELECT count(*) FROM invoices WHERE state = 'paid'$$;"
                      "CREATE TABLE \"Fëed.back\".items (id int PRIMARY KEY, m \"Fëed.back\".\"Mood's\", p public.pair,"
                      "                                   n public.positive, code text DEFAULT public.next_code());"
                      "INSERT INTO \"Fëed.back\".items SELECT g, 'm''eh', ROW('ok', g)::public.pair, g "
@@ -522,8 +527,8 @@ TEST_F(ReplicationTest, DefinitionsMadeOnTheSourceWhileReplicatingAreMadeOnTheDe
   ASSERT_EQ(result.exit_code, 0) << result.output << result.err;
   EXPECT_THAT(result.err, HasSubstr("DefinitionsCreated: database \"shop\": made schema Fëed.back, type Fëed.back.Mood's, "
                                     "type public.positive, type public.pair, function public.next_code(), function "
-                                    "public.shout(), value 'draft' of enum public.state, value 'refunded' of enum "
-                                    "public.state on the destination"));
+                                    "public.paid_count(), function public.shout(), value 'draft' of enum public.state, "
+                                    "value 'refunded' of enum public.state on the destination"));
   EXPECT_THAT(result.err, HasSubstr("DefinitionsCreated: database \"shop\": made view public.Paid Invoices, trigger "
                                     "public.customers.Shout it on the destination"));
   auto status = nlohmann::json::parse(result.output);
@@ -561,6 +566,7 @@ TEST_F(ReplicationTest, DefinitionsMadeOnTheSourceWhileReplicatingAreMadeOnTheDe
   EXPECT_EQ(dst_->Scalar("shop", "SELECT name FROM public.customers WHERE name = 'QUIET'"), "QUIET");
   ExpectCutOverCleanly("shop");
   dst_->Exec("shop", "INSERT INTO public.customers (name) VALUES ('loud')");
+  EXPECT_EQ(dst_->Scalar("shop", "SELECT public.paid_count()"), "1");
   EXPECT_EQ(dst_->Scalar("shop", "SELECT count(*) FROM public.customers WHERE name = 'LOUD'"), "1");
 }
 
