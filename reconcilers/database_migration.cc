@@ -1248,6 +1248,31 @@ Status DatabaseMigration::FollowSequences(pg::Session& src) {
   return Status::Ok();
 }
 
+Result<std::vector<std::string>> DatabaseMigration::MakeOnDestination(const std::vector<std::string>& statements,
+                                                                      const std::string& settings) {
+  std::vector<std::string> why(statements.size());
+  std::vector<size_t> pending(statements.size());
+  for (size_t i = 0; i < pending.size(); ++i) pending[i] = i;
+  for (bool progress = true; progress && !pending.empty();) {
+    progress = false;
+    std::vector<size_t> failed;
+    for (size_t i : pending) {
+      if (e_.StopRequested()) return Status(StatusCode::kAborted, "stopped while following the source's schema");
+      Status st = dst_->Exec("BEGIN; " + settings + "; " + statements[i] + "; COMMIT");
+      if (st.ok()) {
+        why[i].clear();
+        progress = true;
+      } else {
+        (void)dst_->Exec("ROLLBACK");
+        why[i] = st.message();
+        failed.push_back(i);
+      }
+    }
+    pending = failed;
+  }
+  return why;
+}
+
 Status DatabaseMigration::FollowDefinitions(pg::Session& src, bool before_tables) {
   // One marker per kind: the warnings of this step's kinds are replaced, not the other step's.
   const std::vector<std::string> kinds = before_tables ? std::vector<std::string>{"schema", "type", "function"}
@@ -1277,35 +1302,28 @@ Status DatabaseMigration::FollowDefinitions(pg::Session& src, bool before_tables
   std::vector<std::string> warnings, made;
   // In the query's order; one that needs another made here later (a domain over a domain, a
   // function taking a type) may need a second round, so rounds go on while one makes progress.
-  std::vector<size_t> pending;
+  std::vector<size_t> missing;
+  std::vector<std::string> statements;
   for (size_t i = 0; i < defs.size(); ++i)
-    if (!on_destination.count(key(defs, i))) pending.push_back(i);
-  std::map<size_t, std::string> why;
-  for (bool progress = true; progress && !pending.empty();) {
-    progress = false;
-    std::vector<size_t> failed;
-    for (size_t i : pending) {
-      if (e_.StopRequested()) return Status(StatusCode::kAborted, "stopped while following the source's schema");
-      // Function bodies were checked on the source; as pg_dump's scripts do, not again here
-      // (a body may name what the path of a session that calls it finds).
-      Status st = dst_->Exec("BEGIN; SET LOCAL search_path = pg_catalog, pg_temp; SET LOCAL check_function_bodies = "
-                             "false; " + defs.Get(i, 4) + "; COMMIT");
-      if (!st.ok()) (void)dst_->Exec("ROLLBACK");
-      if (st.ok()) {
-        made.push_back(what(i));
-        on_destination.insert(key(defs, i));
-        progress = true;
-      } else {
-        why[i] = st.message();
-        failed.push_back(i);
-      }
+    if (!on_destination.count(key(defs, i))) {
+      missing.push_back(i);
+      statements.push_back(defs.Get(i, 4));
     }
-    pending = failed;
+  // Function bodies were checked on the source; as pg_dump's scripts do, not again here (a body
+  // may name what the path of a session that calls it finds).
+  ASSIGN_OR_RETURN(auto why, MakeOnDestination(statements, "SET LOCAL search_path = pg_catalog, pg_temp; "
+                                                           "SET LOCAL check_function_bodies = false"));
+  for (size_t k = 0; k < missing.size(); ++k) {
+    const size_t i = missing[k];
+    if (why[k].empty()) {
+      made.push_back(what(i));
+      on_destination.insert(key(defs, i));
+    } else {
+      warnings.push_back(what(i) + marker(defs.Get(i, 0)) + " (logical replication carries no DDL) that pgferry "
+                         "could not make on the destination: " + why[k] + "; make it there (" +
+                         CollapseSpaces(defs.Get(i, 4)) + ")");
+    }
   }
-  for (size_t i : pending)
-    warnings.push_back(what(i) + marker(defs.Get(i, 0)) + " (logical replication carries no DDL) that pgferry could "
-                       "not make on the destination: " + why[i] + "; make it there (" +
-                       CollapseSpaces(defs.Get(i, 4)) + ")");
   if (before_tables) {
     // Enum labels the source has and the destination's enum has not, in the source's order: a row
     // with one stops the subscription ("invalid input value for enum").
@@ -1403,20 +1421,19 @@ Status DatabaseMigration::FollowIndexes(pg::Session& src) {
   };
   ASSIGN_OR_RETURN(auto to_make, on_both(*dst_, mine, missing(mine, on_destination)));
   ASSIGN_OR_RETURN(auto left_over, on_both(src, theirs, missing(theirs, on_source)));
-  // In kIndexObjects' order (indexes, then keys before the foreign keys that use them), each in
-  // its own transaction; waits for a table's lock at most 30 s (the apply worker's are short).
-  for (size_t i : to_make) {
-    const Key k = key(mine, i);
-    if (e_.StopRequested()) return Status(StatusCode::kAborted, "stopped while creating indexes on the destination");
-    Status st = dst_->Exec("BEGIN; SET LOCAL lock_timeout = '30s'; SET LOCAL statement_timeout = 0; " +
-                           mine.Get(i, 5) + "; COMMIT");
-    if (st.ok()) {
-      created.push_back(what(k));
-      continue;
-    }
-    (void)dst_->Exec("ROLLBACK");
-    warnings.push_back(what(k) + kSourceOnly + " (logical replication carries no DDL) and pgferry could not make it "
-                       "on the destination: " + st.message() + "; make it there (" + mine.Get(i, 5) + ")");
+  // In kIndexObjects' order (indexes, then keys before the foreign keys that use them); waits
+  // for a table's lock at most 30 s (the apply worker's are short).
+  std::vector<std::string> statements;
+  for (size_t i : to_make) statements.push_back(mine.Get(i, 5));
+  ASSIGN_OR_RETURN(auto why, MakeOnDestination(statements, "SET LOCAL lock_timeout = '30s'; "
+                                                           "SET LOCAL statement_timeout = 0"));
+  for (size_t k = 0; k < to_make.size(); ++k) {
+    const size_t i = to_make[k];
+    if (why[k].empty())
+      created.push_back(what(key(mine, i)));
+    else
+      warnings.push_back(what(key(mine, i)) + kSourceOnly + " (logical replication carries no DDL) and pgferry could "
+                         "not make it on the destination: " + why[k] + "; make it there (" + mine.Get(i, 5) + ")");
   }
   // Named, not dropped: the destination may be meant to have it. A unique key or a check stops
   // the subscription at a row from the source that breaks it (foreign keys it does not check).

@@ -98,6 +98,11 @@ class DatabaseMigration {
   // with one stops the subscription: "invalid input value for enum"); after, views and
   // triggers. Compared by name; those it cannot make are named. Event DefinitionsCreated.
   Status FollowDefinitions(pg::Session& src, bool before_tables);
+  // Runs each of `statements` on the destination in its own transaction after `settings` (SET
+  // LOCAL ...), in rounds while one succeeds (one may need another made later in the list);
+  // returns for each why it failed ("" when it ran). kAborted when a stop was asked.
+  Result<std::vector<std::string>> MakeOnDestination(const std::vector<std::string>& statements,
+                                                     const std::string& settings);
   // Indexes and constraints (primary keys, unique, exclusion, check, foreign keys) of tables on
   // both sides that the source has and the destination has not (made on the source after the
   // schema was copied): made on the destination from the source's definitions, keys before the
