@@ -1080,7 +1080,7 @@ Status DatabaseMigration::FollowColumns(pg::Session& s) {
   const std::string kDiffers = " differs: ";
   const std::string kDestinationOnly = " is on the destination only";
   source_only_columns_.clear();
-  std::vector<std::string> warnings, added;
+  std::vector<std::string> warnings, added, altered;
   if (s.ServerVersion() >= 120000) {  // pg_partition_root, attgenerated
     // The columns of the tables whose column signatures differ (most runs: none).
     ASSIGN_OR_RETURN(auto sigs, s.Query(sql::kPublishedColumnSignatures, {name_}));
@@ -1114,7 +1114,7 @@ Status DatabaseMigration::FollowColumns(pg::Session& s) {
     std::map<Column, size_t> columns;  // the destination's, to their row in `have`
     std::set<Column> on_source;
     for (size_t i = 0; i < have.size(); ++i) columns[{have.Get(i, 0), have.Get(i, 1), have.Get(i, 2)}] = i;
-    std::set<Column> done;                     // by the table added to
+    std::set<Column> done, changed;            // by the table added to, changed in
     std::map<std::string, bool> empty_tables;  // destination tables without rows
     for (size_t i = 0; i < cols.size(); ++i) {
       published.insert({cols.Get(i, 0), cols.Get(i, 1)});
@@ -1144,6 +1144,33 @@ Status DatabaseMigration::FollowColumns(pg::Session& s) {
                              "one side after the schema was copied, or made so; logical replication carries no "
                              "DDL): the destination takes the source's values only while they fit its type; "
                              "unless that is meant, change it there as it was changed on the source");
+        // A default or NOT NULL changed on the source (ALTER COLUMN ... SET/DROP): the
+        // applications will insert into the destination after a cutover, and a NULL the source
+        // now allows stops the subscription where the destination still refuses it.
+        const size_t row = there->second;
+        if (cols.GetBool(i, 9) || cols.GetBool(i, 10) || have.GetBool(row, 8)) continue;  // generated, identity
+        std::string alter, change;
+        const std::string col_sql = "ALTER COLUMN " + dst_->QuoteIdent(column);
+        if (cols.Get(i, 6) != have.Get(row, 7)) {
+          alter = col_sql + (cols.Get(i, 6).empty() ? " DROP DEFAULT" : " SET DEFAULT " + cols.Get(i, 6));
+          change = cols.Get(i, 6).empty() ? "no default" : "DEFAULT " + cols.Get(i, 6);
+        }
+        if (cols.GetBool(i, 5) != have.GetBool(row, 6)) {
+          alter += (alter.empty() ? "" : ", ") + col_sql + (cols.GetBool(i, 5) ? " SET NOT NULL" : " DROP NOT NULL");
+          change += (change.empty() ? "" : ", ") + std::string(cols.GetBool(i, 5) ? "NOT NULL" : "NOT NULL dropped");
+        }
+        if (alter.empty() || !changed.insert({root_schema, root, column}).second) continue;
+        const std::string name = schema + "." + table + "." + column;
+        Status st = dst_->Exec("BEGIN; SET LOCAL lock_timeout = '30s'; ALTER TABLE " + dst_->QuoteIdent(root_schema) +
+                               "." + dst_->QuoteIdent(root) + " " + alter + "; COMMIT");
+        if (st.ok()) {
+          altered.push_back(name + " (" + change + ")");
+        } else {
+          (void)dst_->Exec("ROLLBACK");
+          warnings.push_back("the default or NOT NULL of column " + name + kDiffers + change + " on the source (changed "
+                             "there after the schema was copied; logical replication carries no DDL), and pgferry "
+                             "could not change it on the destination: " + st.message() + "; change it there");
+        }
         continue;
       }
       if (!done.insert({root_schema, root, column}).second) continue;  // another partition's
@@ -1220,6 +1247,9 @@ Status DatabaseMigration::FollowColumns(pg::Session& s) {
   if (!added.empty())
     e_.Event("ColumnsAdded", "database \"" + plan_.dbname + "\": added " + Joined(added) +
                                  " on the destination (added on the source after the schema was copied)");
+  if (!altered.empty())
+    e_.Event("ColumnsChanged", "database \"" + plan_.dbname + "\": changed " + Joined(altered) +
+                                   " on the destination as on the source (changed there after the schema was copied)");
   return Status::Ok();
 }
 

@@ -133,12 +133,14 @@ SELECT n.nspname, c.relname
  WHERE s.subname = $1 AND s.subdbid = (SELECT oid FROM pg_catalog.pg_database
                                         WHERE datname = pg_catalog.current_database())
 )sql";
-// A signature of each table's columns (names, types, type modifiers), the same on both sides
-// when they have the same columns: FollowColumns reads the columns themselves only of the
-// tables whose signatures differ (10,000 tables' columns cost 20 MiB and half a second a run).
+// A signature of each table's columns (names, types, type modifiers, NOT NULL, defaults), the
+// same on both sides when they have the same columns: FollowColumns reads the columns themselves
+// only of the tables whose signatures differ (10,000 tables' columns cost 20 MiB and half a
+// second a run).
 #define PGFERRY_COLUMN_SIGNATURE                                                                     \
   "pg_catalog.md5(pg_catalog.string_agg(pg_catalog.quote_ident(a.attname) || ' ' || t.typname || " \
-  "'(' || a.atttypmod || ')', ',' ORDER BY a.attname))"
+  "'(' || a.atttypmod || ') ' || a.attnotnull || ' ' || coalesce(pg_catalog.pg_get_expr(ad.adbin, "   \
+  "ad.adrelid), ''), ',' ORDER BY a.attname))"
 inline constexpr const char* kPublishedColumnSignatures =
     "SELECT p.schemaname::text, p.tablename::text, " PGFERRY_COLUMN_SIGNATURE R"sql(
   FROM pg_catalog.pg_publication_tables p
@@ -146,6 +148,7 @@ inline constexpr const char* kPublishedColumnSignatures =
   JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = p.tablename
   JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
   JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+  LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
  WHERE p.pubname = $1
  GROUP BY 1, 2
 )sql";
@@ -157,6 +160,7 @@ inline constexpr const char* kColumnSignatures =
   JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = x.rel
   JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
   JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+  LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
  GROUP BY 1, 2
 )sql";
 #undef PGFERRY_COLUMN_SIGNATURE
@@ -201,15 +205,18 @@ SELECT n.nspname, c.relname
  ORDER BY 1, 2
 )sql";
 // The columns of the destination's tables named by $1 (schemas) and $2 (names): type (as
-// kPublishedColumns names it, and for people), NOT NULL without a default.
+// kPublishedColumns names it, and for people), NOT NULL without a default, NOT NULL, default
+// (as kPublishedColumns gives it), generated or identity.
 inline constexpr const char* kTableColumns = R"sql(
 SELECT n.nspname, c.relname, a.attname, t.typname || '(' || a.atttypmod || ')',
-       pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull AND NOT a.atthasdef
+       pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull AND NOT a.atthasdef,
+       a.attnotnull, pg_catalog.pg_get_expr(d.adbin, d.adrelid), a.attgenerated <> '' OR a.attidentity <> ''
   FROM ROWS FROM (pg_catalog.unnest($1::text[]), pg_catalog.unnest($2::text[])) AS x(nsp, rel)
   JOIN pg_catalog.pg_namespace n ON n.nspname = x.nsp
   JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = x.rel
   JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
   JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+  LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
 )sql";
 // A condition for the queries that follow the source's schema: the object (`oid` in `catalog`)
 // lies in a user's schema (its pg_namespace row is `n`; not pg_*, information_schema or

@@ -788,6 +788,37 @@ TEST_F(ReplicationTest, AColumnTypeChangedOrAColumnDroppedOnTheSourceIsNamed) {
   EXPECT_EQ(LeftoverReplicationObjects({"shop"}), 0);
 }
 
+// A default or NOT NULL changed on the source is changed on the destination: the applications
+// insert there after a cutover, and a NULL the source now allows used to stop the subscription
+// for good ("null value in column ... violates not-null constraint" on the destination).
+TEST_F(ReplicationTest, DefaultsAndNotNullChangedOnTheSourceAreChangedOnTheDestination) {
+  auto o = ShopReplicating();
+  src_->Exec("shop", "ALTER TABLE public.customers ALTER COLUMN name DROP NOT NULL;"
+                     "ALTER TABLE public.orders ALTER COLUMN total SET NOT NULL;"
+                     "ALTER TABLE public.orders ALTER COLUMN note SET DEFAULT 'none';"
+                     "INSERT INTO public.customers (name) VALUES (NULL)");
+  auto result = Run("migrate", BuildManifest(o), {"-o", "json"});
+  ASSERT_EQ(result.exit_code, 0) << result.output << result.err;
+  EXPECT_THAT(result.err, HasSubstr("ColumnsChanged: database \"shop\": changed public.customers.name (NOT NULL "
+                                    "dropped), public.orders.total (NOT NULL), public.orders.note (DEFAULT "
+                                    "'none'::text) on the destination as on the source"));
+  EXPECT_EQ((*Db(nlohmann::json::parse(result.output), "shop"))["status"], "syncing") << result.output;
+  EXPECT_TRUE(WaitForSameData("shop"));
+  auto columns = [](const PgCluster& c) {
+    return c.Scalar("shop", "SELECT string_agg(table_name || '.' || column_name || ' ' || is_nullable || ' ' || "
+                            "coalesce(column_default, '-'), '; ' ORDER BY table_name, ordinal_position) "
+                            "FROM information_schema.columns WHERE table_schema = 'public'");
+  };
+  EXPECT_EQ(columns(*dst_), columns(*src_));
+  // Unchanged since: the next run changes nothing.
+  result = Run("migrate", BuildManifest(WithCutover(o)));
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_THAT(result.err, Not(HasSubstr("ColumnsChanged")));
+  ExpectCutOverCleanly("shop");
+  dst_->Exec("shop", "INSERT INTO public.orders (customer_id, total) VALUES (1, 1)");
+  EXPECT_EQ(dst_->Scalar("shop", "SELECT note FROM public.orders WHERE id = 5001"), "none");
+}
+
 // A column renamed on the source looks like a column added there and one dropped: adding the
 // "new" one would leave the rows already on the destination without their values (they are in
 // the old one), and after a cutover the applications would read them empty. So it is named with
