@@ -1314,12 +1314,12 @@ Status DatabaseMigration::FollowDefinitions(pg::Session& src, bool before_tables
   if (before_tables) markers.push_back(kLabelMarker);
   if (src.ServerVersion() < 110000 || dst_->ServerVersion() < 110000) return Status::Ok();  // prokind
   const std::string& query = before_tables ? sql::kDefinitionsBeforeTables : sql::kDefinitionsAfterTables;
-  ASSIGN_OR_RETURN(auto defs, src.Query(query));
+  ASSIGN_OR_RETURN(auto defs, src.Query(query, {"false"}));
   // Read as the source's were (search_path pg_catalog; every pgferry session starts with an
   // empty one): a function's key names its argument types, schema-qualified only when their
   // schema is not on the path.
   RETURN_IF_ERROR(dst_->Exec("BEGIN; SET LOCAL search_path = pg_catalog, pg_temp"));
-  auto dst_defs = dst_->Query(query);
+  auto dst_defs = dst_->Query(query, {"false"});
   (void)dst_->Exec(dst_defs.ok() ? "COMMIT" : "ROLLBACK");
   ASSIGN_OR_RETURN(auto theirs, std::move(dst_defs));
   using Key = std::tuple<std::string, std::string, std::string>;  // kind, schema, name
@@ -1332,13 +1332,19 @@ Status DatabaseMigration::FollowDefinitions(pg::Session& src, bool before_tables
   std::vector<std::string> warnings, made;
   // In the query's order; one that needs another made here later (a domain over a domain, a
   // function taking a type) may need a second round, so rounds go on while one makes progress.
-  std::vector<size_t> missing;
+  auto missing_rows = [&] {
+    std::vector<size_t> rows;
+    for (size_t i = 0; i < defs.size(); ++i)
+      if (!on_destination.count(key(defs, i))) rows.push_back(i);
+    return rows;
+  };
+  std::vector<size_t> missing = missing_rows();
+  if (!missing.empty()) {  // again, with the statements that make them
+    ASSIGN_OR_RETURN(defs, src.Query(query, {"true"}));
+    missing = missing_rows();
+  }
   std::vector<std::string> statements;
-  for (size_t i = 0; i < defs.size(); ++i)
-    if (!on_destination.count(key(defs, i))) {
-      missing.push_back(i);
-      statements.push_back(defs.Get(i, 4));
-    }
+  for (size_t i : missing) statements.push_back(defs.Get(i, 4));
   // Function bodies were checked on the source; as pg_dump's scripts do, not again here (a body
   // may name what the path of a session that calls it finds).
   ASSIGN_OR_RETURN(auto why, MakeOnDestination(statements, "SET LOCAL search_path = pg_catalog, pg_temp; "
@@ -1415,8 +1421,8 @@ Status DatabaseMigration::FollowIndexes(pg::Session& src) {
     ReplaceWarnings({kSourceOnly, kDestinationOnly}, warnings);
     return Status::Ok();
   }
-  ASSIGN_OR_RETURN(auto mine, src.Query(sql::kIndexObjects));
-  ASSIGN_OR_RETURN(auto theirs, dst_->Query(sql::kIndexObjects));
+  ASSIGN_OR_RETURN(auto mine, src.Query(sql::kIndexObjects, {"true"}));
+  ASSIGN_OR_RETURN(auto theirs, dst_->Query(sql::kIndexObjects, {"false"}));
   // (class, schema, table, name): what is compared
   using Key = std::tuple<std::string, std::string, std::string, std::string>;
   auto key = [](const pg::QueryResult& r, size_t i) { return Key{r.Get(i, 0), r.Get(i, 1), r.Get(i, 2), r.Get(i, 3)}; };
@@ -1469,9 +1475,8 @@ Status DatabaseMigration::FollowIndexes(pg::Session& src) {
   // the subscription at a row from the source that breaks it (foreign keys it does not check).
   for (size_t i : left_over) {
     const Key k = key(theirs, i);
-    const bool checked = std::get<0>(k) == "c" ? theirs.Get(i, 4) != "5" : StartsWith(theirs.Get(i, 5), "CREATE UNIQUE");
     warnings.push_back(what(k) + kDestinationOnly + " was copied, or made here)" +
-                       (checked ? ": a row from the source that breaks it stops the subscription" : ""));
+                       (theirs.GetBool(i, 6) ? ": a row from the source that breaks it stops the subscription" : ""));
   }
   ReplaceWarnings({kSourceOnly, kDestinationOnly}, warnings);
   if (!created.empty())

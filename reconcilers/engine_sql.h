@@ -152,17 +152,18 @@ inline constexpr const char* kPublishedColumnSignatures =
  WHERE p.pubname = $1
  GROUP BY 1, 2
 )sql";
-// The same for the tables named by $1 (schemas) and $2 (names), on the destination.
-inline constexpr const char* kColumnSignatures =
-    "SELECT x.nsp, x.rel, " PGFERRY_COLUMN_SIGNATURE R"sql(
+// The columns (a), types (t) and defaults (ad) of the tables named by $1 (schemas) and $2 (names).
+inline constexpr const char* kNamedTablesColumns = R"sql(
   FROM ROWS FROM (pg_catalog.unnest($1::text[]), pg_catalog.unnest($2::text[])) AS x(nsp, rel)
   JOIN pg_catalog.pg_namespace n ON n.nspname = x.nsp
   JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = x.rel
   JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
   JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
   LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
- GROUP BY 1, 2
 )sql";
+// The same signatures for those tables, on the destination.
+inline const std::string kColumnSignatures =
+    "SELECT x.nsp, x.rel, " PGFERRY_COLUMN_SIGNATURE + std::string(kNamedTablesColumns) + " GROUP BY 1, 2";
 #undef PGFERRY_COLUMN_SIGNATURE
 // The columns of the tables a publication publishes (source, PostgreSQL 12+), in order, with
 // what adding one elsewhere takes: type, collation when not the type's, NOT NULL, default or
@@ -207,17 +208,11 @@ SELECT n.nspname, c.relname
 // The columns of the destination's tables named by $1 (schemas) and $2 (names): type (as
 // kPublishedColumns names it, and for people), NOT NULL without a default, NOT NULL, default
 // (as kPublishedColumns gives it), generated or identity.
-inline constexpr const char* kTableColumns = R"sql(
+inline const std::string kTableColumns = R"sql(
 SELECT n.nspname, c.relname, a.attname, t.typname || '(' || a.atttypmod || ')',
        pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull AND NOT a.atthasdef,
-       a.attnotnull, pg_catalog.pg_get_expr(d.adbin, d.adrelid), a.attgenerated <> '' OR a.attidentity <> ''
-  FROM ROWS FROM (pg_catalog.unnest($1::text[]), pg_catalog.unnest($2::text[])) AS x(nsp, rel)
-  JOIN pg_catalog.pg_namespace n ON n.nspname = x.nsp
-  JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = x.rel
-  JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-  JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
-  LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-)sql";
+       a.attnotnull, pg_catalog.pg_get_expr(ad.adbin, ad.adrelid), a.attgenerated <> '' OR a.attidentity <> ''
+)sql" + std::string(kNamedTablesColumns);
 // A condition for the queries that follow the source's schema: the object (`oid` in `catalog`)
 // lies in a user's schema (its pg_namespace row is `n`; not pg_*, information_schema or
 // pgferry's _pgferry) and belongs to no extension (CREATE EXTENSION makes those).
@@ -237,28 +232,19 @@ inline std::string UserObject(const std::string& catalog, const std::string& oid
 // functions and types come schema-qualified.
 inline const std::string kIndexObjectsCte = R"sql(
 WITH o AS (
-SELECT 'i'::text AS class, n.nspname AS nsp, t.relname AS rel, i.relname AS name, 0 AS rank,
-       CASE WHEN pg_catalog.left(d.def, pg_catalog.length(d.prefix)) = d.prefix
-            THEN 'CREATE ' || CASE WHEN x.indisunique THEN 'UNIQUE ' ELSE '' END || 'INDEX '
-                 || pg_catalog.quote_ident(i.relname) || ' ON '
-                 || pg_catalog.substr(d.def, pg_catalog.length(d.prefix) + 1)
-            ELSE d.def END AS def
+SELECT 'i'::text AS class, n.nspname AS nsp, t.relname AS rel, i.relname AS name, 0 AS rank, i.oid AS id,
+       x.indisunique AS uniq
   FROM pg_catalog.pg_index x
   JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid
   JOIN pg_catalog.pg_class t ON t.oid = x.indrelid
   JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace
-  CROSS JOIN LATERAL (SELECT pg_catalog.pg_get_indexdef(x.indexrelid) AS def,
-                             'CREATE ' || CASE WHEN x.indisunique THEN 'UNIQUE ' ELSE '' END || 'INDEX '
-                             || pg_catalog.quote_ident(i.relname) || ' ON ONLY ' AS prefix) d
  WHERE x.indisvalid
    AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits h WHERE h.inhrelid = i.oid)
    AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint c
                     WHERE c.conindid = x.indexrelid AND c.conrelid = x.indrelid AND c.contype IN ('p', 'u', 'x'))
    AND )sql" + UserObject("pg_catalog.pg_class", "t.oid") + R"sql(
 UNION ALL
-SELECT 'c', n.nspname, t.relname, c.conname, pg_catalog.strpos('puxcf', c.contype::text),
-       'ALTER TABLE ' || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(t.relname)
-       || ' ADD CONSTRAINT ' || pg_catalog.quote_ident(c.conname) || ' ' || pg_catalog.pg_get_constraintdef(c.oid)
+SELECT 'c', n.nspname, t.relname, c.conname, pg_catalog.strpos('puxcf', c.contype::text), c.oid, false
   FROM pg_catalog.pg_constraint c
   JOIN pg_catalog.pg_class t ON t.oid = c.conrelid
   JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace
@@ -271,24 +257,45 @@ SELECT pg_catalog.md5(coalesce(pg_catalog.string_agg(k, ',' ORDER BY k), ''))
   FROM (SELECT (class || ' ' || pg_catalog.quote_ident(nsp) || '.' || pg_catalog.quote_ident(rel) || ' '
                 || pg_catalog.quote_ident(name)) COLLATE "C" AS k FROM o) s
 )sql";
-inline const std::string kIndexObjects =
-    std::string(kIndexObjectsCte) + "SELECT class, nsp::text, rel::text, name::text, rank, def FROM o ORDER BY rank, 2, 3, 4";
+// The rows themselves, with the statement only when $1 (the destination's are not needed), and
+// whether the subscription checks a row against it (a unique index, a key, an exclusion or a
+// check; not a foreign key).
+inline const std::string kIndexObjects = std::string(kIndexObjectsCte) + R"sql(
+SELECT class, nsp::text, rel::text, name::text, rank,
+       CASE WHEN NOT $1::bool THEN NULL
+            WHEN class = 'c'
+            THEN 'ALTER TABLE ' || pg_catalog.quote_ident(nsp) || '.' || pg_catalog.quote_ident(rel)
+                 || ' ADD CONSTRAINT ' || pg_catalog.quote_ident(name) || ' ' || pg_catalog.pg_get_constraintdef(id)
+            ELSE (SELECT CASE WHEN pg_catalog.left(d.def, pg_catalog.length(d.prefix)) = d.prefix
+                              THEN 'CREATE ' || CASE WHEN uniq THEN 'UNIQUE ' ELSE '' END || 'INDEX '
+                                   || pg_catalog.quote_ident(name) || ' ON '
+                                   || pg_catalog.substr(d.def, pg_catalog.length(d.prefix) + 1)
+                              ELSE d.def END
+                    FROM (SELECT pg_catalog.pg_get_indexdef(id) AS def,
+                                 'CREATE ' || CASE WHEN uniq THEN 'UNIQUE ' ELSE '' END || 'INDEX '
+                                 || pg_catalog.quote_ident(name) || ' ON ONLY ' AS prefix) d)
+       END,
+       CASE WHEN class = 'i' THEN uniq ELSE rank <> 5 END
+  FROM o ORDER BY rank, 2, 3, 4
+)sql";
 // What FollowDefinitions makes on the destination when the source has it and the destination has
 // not (made on the source after the schema was copied), one row each: kind, schema, name, the
-// order to make them in, and the statement that makes one. Read with search_path pg_catalog, so
+// order to make them in, and, when $1, the statement that makes one (building those costs the
+// most: read only when something is missing). Read with search_path pg_catalog, so
 // the types and functions they use come schema-qualified. Nothing of an extension's, nothing in
 // pg_* schemas, information_schema or pgferry's _pgferry.
 // Before the tables (a new table or column may use them): schemas; enum, domain and composite
 // types (not a table's row type); functions and procedures (not aggregates; a body is not
 // checked until it runs, but a signature needs its types). Owned by the destination user.
 inline const std::string kDefinitionsBeforeTables = R"sql(
-SELECT 'schema', n.nspname::text, n.nspname::text, 0, 'CREATE SCHEMA ' || pg_catalog.quote_ident(n.nspname)
+SELECT 'schema', n.nspname::text, n.nspname::text, 0,
+       CASE WHEN $1::bool THEN 'CREATE SCHEMA ' || pg_catalog.quote_ident(n.nspname) END
   FROM pg_catalog.pg_namespace n
  WHERE )sql" + UserObject("pg_catalog.pg_namespace", "n.oid") + R"sql(
 UNION ALL
 SELECT 'type', n.nspname::text, t.typname::text,
        CASE t.typtype WHEN 'e' THEN 1 WHEN 'd' THEN 2 ELSE 3 END,
-       CASE t.typtype
+       CASE WHEN NOT $1::bool THEN NULL ELSE CASE t.typtype
          WHEN 'e' THEN 'CREATE TYPE ' || q.name || ' AS ENUM ('
                        || coalesce((SELECT pg_catalog.string_agg(pg_catalog.quote_literal(e.enumlabel), ', '
                                                                  ORDER BY e.enumsortorder)
@@ -315,7 +322,7 @@ SELECT 'type', n.nspname::text, t.typname::text,
                              LEFT JOIN pg_catalog.pg_collation ac ON ac.oid = a.attcollation
                              LEFT JOIN pg_catalog.pg_namespace acn ON acn.oid = ac.collnamespace
                             WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped), '') || ')'
-       END
+       END END
   FROM pg_catalog.pg_type t
   JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
   CROSS JOIN LATERAL (SELECT pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(t.typname) AS name) q
@@ -328,7 +335,7 @@ SELECT 'type', n.nspname::text, t.typname::text,
 UNION ALL
 SELECT 'function', n.nspname::text,
        p.proname || '(' || pg_catalog.pg_get_function_identity_arguments(p.oid) || ')', 4,
-       pg_catalog.pg_get_functiondef(p.oid)
+       CASE WHEN $1::bool THEN pg_catalog.pg_get_functiondef(p.oid) END
   FROM pg_catalog.pg_proc p
   JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
  WHERE p.prokind IN ('f', 'p')
@@ -339,15 +346,17 @@ SELECT 'function', n.nspname::text,
 // be the destination's, half copied) and triggers (not a partition's clone of its table's).
 inline const std::string kDefinitionsAfterTables = R"sql(
 SELECT 'view', n.nspname::text, c.relname::text, 10,
-       'CREATE VIEW ' || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname)
-       || coalesce(' WITH (' || pg_catalog.array_to_string(c.reloptions, ', ') || ')', '')
-       || ' AS ' || pg_catalog.rtrim(pg_catalog.pg_get_viewdef(c.oid), ';')
+       CASE WHEN $1::bool
+            THEN 'CREATE VIEW ' || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname)
+                 || coalesce(' WITH (' || pg_catalog.array_to_string(c.reloptions, ', ') || ')', '')
+                 || ' AS ' || pg_catalog.rtrim(pg_catalog.pg_get_viewdef(c.oid), ';') END
   FROM pg_catalog.pg_class c
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
  WHERE c.relkind = 'v'
    AND )sql" + UserObject("pg_catalog.pg_class", "c.oid") + R"sql(
 UNION ALL
-SELECT 'trigger', n.nspname::text, c.relname || '.' || t.tgname, 11, pg_catalog.pg_get_triggerdef(t.oid)
+SELECT 'trigger', n.nspname::text, c.relname || '.' || t.tgname, 11,
+       CASE WHEN $1::bool THEN pg_catalog.pg_get_triggerdef(t.oid) END
   FROM pg_catalog.pg_trigger t
   JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
