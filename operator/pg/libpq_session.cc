@@ -363,6 +363,11 @@ std::optional<Result<int64_t>> RelayCopyAsync(Session& from, const std::string& 
 
 Result<std::unique_ptr<Session>> LibpqConnector::Connect(const ConnParams& params) {
   auto kw = params.Keywords();
+  // Every pgferry session talks UTF-8, whatever the database's encoding: the names and messages
+  // it puts in the status (JSON) must be UTF-8, and a COPY relayed between databases of
+  // different encodings (LATIN1 to UTF8) must be converted by both servers, not passed on as
+  // the source's bytes. (pg_dump/pg_restore choose their own encoding: their conninfo has none.)
+  kw.emplace_back("client_encoding", "UTF8");
   std::vector<const char*> keys, vals;
   for (const auto& [k, v] : kw) {
     keys.push_back(k.c_str());

@@ -626,6 +626,32 @@ TEST_F(MigrateTest, UserDefinedTypesCopyInTheRightFormat) {
   EXPECT_EQ(dst_->Scalar("app", "SELECT count(*) FROM public.text_only WHERE moods[2] = 'happy'"), "300");
 }
 
+// A LATIN1 database copied into a UTF8 one made beforehand: every pgferry session talks UTF-8, so
+// the source converts its one-byte characters and the destination stores them as UTF-8, where
+// relaying the source's bytes would stop at the first one ("invalid byte sequence").
+TEST_F(MigrateTest, ALatin1DatabaseIsConvertedIntoAUtf8One) {
+  StartServers();
+  src_->Exec("postgres", "CREATE DATABASE app ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0");
+  // chr() makes the character in the database's encoding (one byte each in LATIN1).
+  src_->Exec("app", "DO $$ DECLARE t text := 'Gr' || chr(246) || chr(223) || 'e'; BEGIN "
+                    "EXECUTE format('CREATE TABLE public.%I (id int PRIMARY KEY, name text)', t); "
+                    "EXECUTE format('INSERT INTO public.%I SELECT g, %L || g FROM generate_series(1, 2000) g', t, "
+                    "'M' || chr(252) || 'ller ' || chr(224) || ' '); END $$");
+  dst_->Exec("postgres", "CREATE DATABASE app ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0");
+  auto o = Options();
+  o.extra_spec = "  databases: {include: [app]}\n  method: dump\n  roles: {migrate: false}\n";
+  CommandResult run = Run("migrate", BuildManifest(o), {"-o", "json"});
+  ASSERT_EQ(run.exit_code, 0) << run.output << run.err;
+  auto status = nlohmann::json::parse(run.output, nullptr, false);
+  ASSERT_FALSE(status.is_discarded()) << run.output;
+  EXPECT_EQ((*Db(status, "app"))["status"], "done") << status.dump(2);
+  EXPECT_EQ((*Db(status, "app"))["rowsCopied"], 2000);
+  EXPECT_EQ(dst_->Scalar("app", "SELECT name FROM public.\"Gr\u00f6\u00dfe\" WHERE id = 7"), "M\u00fcller \u00e0 7");
+  EXPECT_EQ(dst_->Scalar("app", "SELECT octet_length(name) || '/' || char_length(name) FROM public.\"Gr\u00f6\u00dfe\" "
+                                "WHERE id = 7"),
+            "12/10");
+}
+
 // The schema's pg_restore sessions commit without waiting for each WAL flush (pg_restore commits
 // every object on its own) and keep the PGOPTIONS pgferry was given; the temporary schema
 // archive is removed afterwards. A materialized view is
