@@ -916,6 +916,12 @@ Status DatabaseMigration::Step() {
     RETURN_IF_ERROR(CopyTables(exported.Get(0, 0)));
     RETURN_IF_ERROR(CopySequences(snap));
     RETURN_IF_ERROR(CopyLargeObjects(snap));
+    // Still under the copy's snapshot, so writes to the source since do not count as differences.
+    // Not recorded as copied until it matches: a rerun compares again.
+    if (e_.spec_.verify != "none") {
+      ASSIGN_OR_RETURN(std::string differ, Verify(exported.Get(0, 0)));
+      if (!differ.empty()) return Status(StatusCode::kFailedPrecondition, "verification: " + differ);
+    }
     RETURN_IF_ERROR(SetState("data", "copied"));
   }
   RETURN_IF_ERROR(RestoreSection("post-data"));
@@ -1635,6 +1641,18 @@ void DatabaseMigration::Cutover() {
   }
   Status st = CopyUnloggedTables(**src);
   if (!st.ok()) return Fail(st, "cutover: unlogged tables");
+  if (e_.spec_.verify != "none") {
+    auto differ = VerifyBeforeCutover();
+    if (!differ.ok()) return Fail(differ.status(), "cutover: verification");
+    if (!differ->empty()) {
+      const std::string what = "verification: " + *differ +
+                               " (a write on the source during the comparison makes its table differ: stop the "
+                               "writes; the next run compares again)";
+      SetDb([&](api::DatabaseStatus& d) { d.error = "not cut over: " + what; });
+      e_.Event("CutoverWaiting", "database \"" + plan_.dbname + "\": " + what, true);
+      return;
+    }
+  }
   st = DropReplicationObjects();
   if (!st.ok()) return Fail(st, "cutover");
   st = SetState("done", plan_.method);
@@ -1643,6 +1661,7 @@ void DatabaseMigration::Cutover() {
     d.status = api::kDbDone;
     d.lagBytes = 0;
     d.walRetainedBytes = 0;
+    if (d.error && StartsWith(*d.error, "not cut over")) d.error.reset();
   });
   e_.Event("CutOver", "database \"" + plan_.dbname + "\": sequences synced, replication objects dropped");
 }

@@ -143,6 +143,13 @@ class DatabaseMigration {
   // Cutover: the unlogged tables again (TRUNCATE + COPY in one destination transaction, under
   // one source snapshot), since replication carried none of their changes.
   Status CopyUnloggedTables(pg::Session& source);
+  // spec.verify (verification.h) over the selected tables, the source read under
+  // `source_snapshot`: records the result in the status (and an event) and returns the
+  // differences in one line, "" when every table matched.
+  Result<std::string> Verify(const std::string& source_snapshot);
+  // Cutover's verification: a source snapshot, the subscription's confirmation of the source's
+  // position at that snapshot, then Verify. "" when every table matched.
+  Result<std::string> VerifyBeforeCutover();
   Status CreateSubscription();
   Status DropReplicationObjects();
   void Fail(const Status& st, const std::string& step);

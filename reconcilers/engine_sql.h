@@ -95,6 +95,19 @@ SELECT r.ord, a.attname,
  ORDER BY r.ord, a.attnum
 )sql";
 
+// Every column of the tables (generated ones too), for spec.verify's row text.
+inline const std::string kTableColumnNames = std::string(kTablesByName) + R"sql(
+SELECT r.ord, a.attname
+  FROM r JOIN pg_catalog.pg_attribute a ON a.attrelid = r.relid
+ WHERE a.attnum > 0 AND NOT a.attisdropped
+ ORDER BY r.ord, a.attnum
+)sql";
+
+// The settings that make a row's text form the same on both servers for spec.verify.
+inline constexpr const char* kVerifySettings =
+    "SET DateStyle = 'ISO, MDY'; SET IntervalStyle = 'postgres'; SET TimeZone = 'UTC'; "
+    "SET extra_float_digits = 1; SET bytea_output = 'hex'; SET lc_monetary = 'C'; SET row_security = off";
+
 inline constexpr const char* kSequences = R"sql(
 SELECT pg_catalog.quote_ident(schemaname) || '.' || pg_catalog.quote_ident(sequencename),
        last_value

@@ -5,7 +5,6 @@
 #include "reconcilers/engine_sql.h"
 
 namespace pgferry {
-namespace {
 
 std::vector<std::optional<std::string>> NameParams(const std::vector<const TableInfo*>& tables) {
   std::vector<std::string> schemas, names;
@@ -15,8 +14,6 @@ std::vector<std::optional<std::string>> NameParams(const std::vector<const Table
   }
   return {TextArrayLiteral(schemas), TextArrayLiteral(names)};
 }
-
-}  // namespace
 
 std::string TextArrayLiteral(const std::vector<std::string>& values) {
   std::string out = "{";

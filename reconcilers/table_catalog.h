@@ -31,6 +31,10 @@ Result<std::vector<TableCopyPlan>> ReadCopyPlans(pg::Session& source, const std:
 Result<std::vector<ExistingIndexes>> ReadExistingIndexes(pg::Session& destination,
                                                          const std::vector<const TableInfo*>& tables);
 
+// The two text[] parameters ($1 schemas, $2 names) of the queries that start with
+// engine_sql.h kTablesByName.
+std::vector<std::optional<std::string>> NameParams(const std::vector<const TableInfo*>& tables);
+
 // A PostgreSQL text[] literal ("{\"a\",\"b\"}") for a query parameter.
 std::string TextArrayLiteral(const std::vector<std::string>& values);
 

@@ -104,6 +104,13 @@ void PrintStatusTable(const api::MigrationStatus& s, const std::vector<Generated
   t.Print(stdout);
   for (const auto& d : s.databases)
     for (const auto& w : d.warnings) std::printf("warning: database \"%s\": %s\n", d.dbname.c_str(), w.c_str());
+  for (const auto& d : s.databases) {
+    if (!d.verification) continue;
+    const api::Verification& v = *d.verification;
+    std::printf("verification: database \"%s\": %s %s (%lld tables, %lld rows on the source)\n", d.dbname.c_str(),
+                v.mode.c_str(), v.result.c_str(), static_cast<long long>(v.tables), static_cast<long long>(v.rows));
+    for (const auto& m : v.mismatches) std::printf("  differs: %s\n", m.c_str());
+  }
   std::printf("\n");
   TextTable total({"STATUS", "METHOD", "ERROR"});
   total.AddRow({s.phase, s.method, s.error.value_or("null")});

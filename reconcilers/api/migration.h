@@ -98,6 +98,9 @@ struct MigrationSpec {
   DumpSpec dump;
   std::string cleanupPolicy = "Delete";  // Delete|Retain
   bool suspend = false;
+  // none|counts|checksums: compare every table on both sides before a database is done (after
+  // the one-time copy, under its snapshot; before a cutover drops the replication objects).
+  std::string verify = "none";
 
   bool operator==(const MigrationSpec&) const = default;
 };
@@ -140,6 +143,21 @@ inline constexpr const char* kMethodReplication = "replication";
 inline constexpr const char* kMethodDump = "pg_dump";
 inline constexpr const char* kMethodSchemaOnly = "schema_only";
 
+// What spec.verify found for a database (reconcilers/verification.h).
+inline constexpr const char* kVerifyPassed = "passed";
+inline constexpr const char* kVerifyFailed = "failed";
+
+struct Verification {
+  std::string mode;    // counts|checksums
+  std::string result;  // passed|failed
+  int64_t tables = 0;  // tables compared
+  int64_t rows = 0;    // rows on the source, over those tables
+  std::vector<std::string> mismatches;  // the tables that differ and how (the first 20)
+  std::string time;    // RFC 3339, when the comparison ended
+
+  bool operator==(const Verification&) const = default;
+};
+
 struct DatabaseStatus {
   std::string dbname;
   std::string method;                // replication|pg_dump|schema_only, "" before decided
@@ -155,6 +173,7 @@ struct DatabaseStatus {
   std::vector<std::string> warnings;  // ignorable restore errors and the like
   // Sequence values copied at cutover (name -> value), reported to the user.
   std::map<std::string, int64_t> sequencesSynced;
+  std::optional<Verification> verification;  // spec.verify's last result
 
   bool operator==(const DatabaseStatus&) const = default;
 };

@@ -13,6 +13,7 @@ namespace {
 const std::vector<std::string> kSslModes = {"disable", "allow",     "prefer",
                                             "require", "verify-ca", "verify-full"};
 const std::vector<std::string> kMethods = {"auto", "replication", "dump", "schema_only"};
+const std::vector<std::string> kVerifyModes = {"none", "counts", "checksums"};
 const std::vector<std::string> kCleanupPolicies = {"Delete", "Retain"};
 
 void ReadServer(JsonReader& r, ServerSpec* out) {
@@ -112,6 +113,7 @@ void ReadSpec(JsonReader& r, MigrationSpec* out) {
   }
   r.OneOf("cleanupPolicy", &out->cleanupPolicy, kCleanupPolicies);
   r.Bool("suspend", &out->suspend);
+  r.OneOf("verify", &out->verify, kVerifyModes);
   r.Finish();
 }
 
@@ -140,7 +142,8 @@ json SpecToJson(const MigrationSpec& s) {
             {"syncSequences", s.replication.syncSequences}}},
           {"dump", {{"jobs", s.dump.jobs}}},
           {"cleanupPolicy", s.cleanupPolicy},
-          {"suspend", s.suspend}};
+          {"suspend", s.suspend},
+          {"verify", s.verify}};
 }
 
 }  // namespace pgferry::api

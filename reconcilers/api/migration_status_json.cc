@@ -44,6 +44,16 @@ void ReadDatabase(JsonReader& r, DatabaseStatus* d) {
   }
   r.StringList("warnings", &d->warnings);
   r.Int64Map("sequencesSynced", &d->sequencesSynced);
+  if (auto v = r.Object("verification")) {
+    d->verification.emplace();
+    v->String("mode", &d->verification->mode);
+    v->String("result", &d->verification->result);
+    v->Int64("tables", &d->verification->tables);
+    v->Int64("rows", &d->verification->rows);
+    v->StringList("mismatches", &d->verification->mismatches);
+    v->String("time", &d->verification->time);
+    v->Finish();
+  }
 }
 
 json DatabaseToJson(const DatabaseStatus& d) {
@@ -62,6 +72,11 @@ json DatabaseToJson(const DatabaseStatus& d) {
   }
   if (!d.warnings.empty()) j["warnings"] = d.warnings;
   if (!d.sequencesSynced.empty()) j["sequencesSynced"] = d.sequencesSynced;
+  if (const auto& v = d.verification) {
+    j["verification"] = {{"mode", v->mode},   {"result", v->result}, {"tables", v->tables},
+                         {"rows", v->rows},   {"time", v->time}};
+    if (!v->mismatches.empty()) j["verification"]["mismatches"] = v->mismatches;
+  }
   return j;
 }
 

@@ -12,7 +12,8 @@
 #   --scale S           pgbench scale of the mixed dataset (default 20: 2M accounts)
 #   --events N          rows of the events table (default 800000)
 #   --tools "LIST"      subset of: pgferry-dump pgferry-repl pg_dump native pgcopydb ("none"
-#                       skips the mixed dataset)
+#                       skips the mixed dataset); also pgferry-dump-verify (not by default: the
+#                       dump method with spec.verify: checksums, to measure what it costs)
 #   --scaling "N..."    table counts for the many-small-tables check (default "2500 5000 10000";
 #                       "none" skips it)
 #   --scaling-runs N    repetitions per table count (default 1)
@@ -45,6 +46,7 @@
 #
 # Timing: wall clock from the start of the tool until the data is there:
 #   pgferry-dump   `pgferry migrate` with method: dump, until it exits (database "done")
+#   pgferry-dump-verify  the same with spec.verify: checksums (the comparison is timed too)
 #   pgferry-repl   `pgferry migrate` with method: auto (replication with superusers), until it
 #                  exits with the database "syncing"
 #   pg_dump        CREATE DATABASE; pg_dump -Fc | pg_restore (the pipe allows no -j)
@@ -367,6 +369,7 @@ spec:
     include: [$2]
   dump:
     jobs: $JOBS
+  verify: ${VERIFY:-none}
 YAML
 }
 
@@ -497,6 +500,7 @@ run_tool() {
   t_start=$(now)
   case $tool in
     pgferry-dump) run_pgferry "$db" dump "done pg_dump" || ok=0; seq=1 ;;
+    pgferry-dump-verify) VERIFY=checksums run_pgferry "$db" dump "done pg_dump" || ok=0; seq=1 ;;
     pgferry-repl) run_pgferry "$db" auto "syncing replication" || ok=0 ;;
     pg_dump) run_pgdump "$db" || ok=0; seq=1 ;;
     native) run_native "$db" || ok=0 ;;
@@ -575,10 +579,10 @@ done
 
 echo
 echo "S1 mixed dataset ($SIZE, $SRC_ROWS rows), $RUNS run(s), $JOBS jobs, pgferry $GIT_HEAD, $(date -u +%F), seconds:"
-printf '  %-14s %8s %14s  %s\n' tool median range runs
+printf '  %-20s %8s %14s  %s\n' tool median range runs
 for tool in "${tools[@]}"; do
   ts=${TIMES[S1/$tool]:-}
-  printf '  %-14s %8s %14s  %s\n' "$tool" "$(median <<<"$ts")" "$(minmax <<<"$ts")" "${ts:-failed}"
+  printf '  %-20s %8s %14s  %s\n' "$tool" "$(median <<<"$ts")" "$(minmax <<<"$ts")" "${ts:-failed}"
 done
 M_FD=$(median <<<"${TIMES[S1/pgferry-dump]:-}") M_FR=$(median <<<"${TIMES[S1/pgferry-repl]:-}")
 M_PD=$(median <<<"${TIMES[S1/pg_dump]:-}") M_NA=$(median <<<"${TIMES[S1/native]:-}")
@@ -588,6 +592,10 @@ echo "  pgferry dump vs pg_dump -Fc | pg_restore   $(ratio "$M_PD" "$M_FD")   (t
 echo "  pgferry dump vs pgcopydb clone             $(ratio "$M_PC" "$M_FD")   (target > 1.0x)"
 echo "  pgferry replication vs native subscription $(ratio "$M_NA" "$M_FR")   (target >= 1.75x)"
 echo "  pgferry replication vs pg_dump | pg_restore $(ratio "$M_PD" "$M_FR")"
+if [ -n "${TIMES[S1/pgferry-dump-verify]:-}" ]; then
+  M_FV=$(median <<<"${TIMES[S1/pgferry-dump-verify]}")
+  echo "  pgferry dump + verify: checksums vs pg_dump | pg_restore $(ratio "$M_PD" "$M_FV"); vs pgferry dump alone $(ratio "$M_FD" "$M_FV")"
+fi
 for tool in pgferry-dump pgferry-repl; do
   [ -n "${RSSO[S1/$tool]:-}" ] || continue
   echo "  $tool peak RSS: $(( $(maxof <<<"${RSSO[S1/$tool]}") / 1024 )) MiB own, $(( $(maxof <<<"${RSST[S1/$tool]}") / 1024 )) MiB with pg_dump/pg_restore children (target < 64 MiB); CPU s per run (own/with children): ${CPUS[S1/$tool]}"

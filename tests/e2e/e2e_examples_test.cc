@@ -199,6 +199,9 @@ TEST_F(ExamplesTest, ReplicationWithCutoverSyncsThenCutsOver) {
   src_->Exec("orders", "INSERT INTO public.orders (total) VALUES (501)");
   status = Migrate(manifest);
   EXPECT_EQ(status.value("phase", ""), "Done") << status.dump(2);
+  // verify: checksums compared the table (501 rows) before the cutover dropped the replication.
+  EXPECT_EQ(Db(status, "orders").value("verification", Json::object()).value("result", ""), "passed") << status.dump(2);
+  EXPECT_EQ(Db(status, "orders").value("verification", Json::object()).value("rows", 0), 501);
   ExpectSameTable("orders", "public.orders");
   EXPECT_EQ(dst_->Scalar("orders", "SELECT nextval('public.orders_id_seq') > 501"), "t");
   EXPECT_EQ(Leftovers(), 0);

@@ -53,6 +53,7 @@ TEST(SpecFromJson, MinimalSpecGetsTheDocumentedDefaults) {
   EXPECT_EQ(spec->dump.jobs, 2);
   EXPECT_EQ(spec->cleanupPolicy, "Delete");
   EXPECT_FALSE(spec->suspend);
+  EXPECT_EQ(spec->verify, "none");
 }
 
 TEST(SpecFromJson, NullFieldsCountAsAbsent) {
@@ -84,7 +85,8 @@ TEST(SpecFromJson, ReadsEveryField) {
     "replication": {"maxLagBytes": 1048576, "cutover": true, "syncSequences": false},
     "dump": {"jobs": 8},
     "cleanupPolicy": "Retain",
-    "suspend": true
+    "suspend": true,
+    "verify": "checksums"
   })");
   auto parsed = SpecFromJson(spec);
   ASSERT_TRUE(parsed.ok()) << parsed.status().message();
@@ -97,6 +99,7 @@ TEST(SpecFromJson, ReadsEveryField) {
   EXPECT_EQ(parsed->dump.jobs, 8);
   EXPECT_EQ(parsed->cleanupPolicy, "Retain");
   EXPECT_TRUE(parsed->suspend);
+  EXPECT_EQ(parsed->verify, "checksums");
   // Everything read is written back, so the spec survives a round trip.
   auto again = SpecFromJson(SpecToJson(parsed.value()));
   ASSERT_TRUE(again.ok()) << again.status().message();
@@ -159,6 +162,7 @@ TEST(SpecFromJson, RejectsWordsOutsideTheEnums) {
             "spec.method: must be one of auto|replication|dump|schema_only (got \"logical\")");
   EXPECT_EQ(SpecError({{"cleanupPolicy", "delete"}}),
             "spec.cleanupPolicy: must be one of Delete|Retain (got \"delete\")");
+  EXPECT_EQ(SpecError({{"verify", "rows"}}), "spec.verify: must be one of none|counts|checksums (got \"rows\")");
 }
 
 TEST(SpecFromJson, RejectsNumbersOutOfTheirRange) {
@@ -205,6 +209,8 @@ MigrationStatus SampleStatus() {
   app.rowsCopied = 100000;
   app.replicationObjects = {"pgferry_a1b2c3_1234", "pgferry_a1b2c3_1234", "pgferry_a1b2c3_1234"};
   app.sequencesSynced = {{"public.orders_id_seq", 42}};
+  app.verification = Verification{"checksums", kVerifyFailed, 12, 100000, {"public.a: 3 rows on the source, 2 on the destination"},
+                                  "2024-05-01T10:00:30Z"};
   DatabaseStatus legacy;
   legacy.dbname = "legacy";
   legacy.method = kMethodDump;
@@ -235,10 +241,13 @@ TEST(StatusJson, UsesTheDocumentedKeysAndNullForNoError) {
   EXPECT_EQ(app["tablesTotal"], 12);
   EXPECT_EQ(app["rowsCopied"], 100000);
   EXPECT_EQ(app["replicationObjects"]["slot"], "pgferry_a1b2c3_1234");
+  EXPECT_EQ(app["verification"]["result"], "failed");
+  EXPECT_EQ(app["verification"]["mismatches"][0], "public.a: 3 rows on the source, 2 on the destination");
   const json& legacy = j["databases"][1];
   EXPECT_EQ(legacy["method"], "pg_dump");
   EXPECT_EQ(legacy["error"], "wal_level is replica; falling back to pg_dump");
   EXPECT_FALSE(legacy.contains("replicationObjects"));
+  EXPECT_FALSE(legacy.contains("verification"));
   EXPECT_EQ(j["roles"][0], json::parse(R"({"rolname":"app_rw","status":"created","error":null})"));
   EXPECT_EQ(j["conditions"][0]["type"], "Ready");
   EXPECT_EQ(j["conditions"][0]["lastTransitionTime"], "2024-05-01T10:01:00Z");

@@ -342,6 +342,14 @@ spec:
                 type: boolean
                 default: false
                 description: Stop reconciling this migration until set back to false.
+              verify:
+                type: string
+                enum: [none, counts, checksums]
+                default: none
+                description: Compare every table on both servers before a database is done
+                  (after a one-time copy, under its snapshot; before a cutover drops the
+                  replication objects). counts compares row counts, checksums also each row's
+                  contents. A difference fails the copy or holds the cutover back.
           status:
             type: object
             description: What pgferry observed and did. Written only by pgferry.
@@ -454,6 +462,32 @@ spec:
                       additionalProperties:
                         type: integer
                         format: int64
+                    verification:
+                      type: object
+                      description: What spec.verify found, the last time it compared the database.
+                      properties:
+                        mode:
+                          type: string
+                          description: counts or checksums.
+                        result:
+                          type: string
+                          description: passed or failed.
+                        tables:
+                          type: integer
+                          format: int64
+                          description: Tables compared.
+                        rows:
+                          type: integer
+                          format: int64
+                          description: Rows on the source over the tables compared.
+                        mismatches:
+                          type: array
+                          description: The tables that differ and how (the first 20).
+                          items:
+                            type: string
+                        time:
+                          type: string
+                          description: When the comparison ended (RFC 3339).
               roles:
                 type: array
                 description: Per role outcome. Never contains a password.

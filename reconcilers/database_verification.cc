@@ -1,0 +1,87 @@
+// DatabaseMigration's spec.verify steps (verification.h does the comparing): after a one-time
+// copy under the copy's snapshot (DatabaseMigration::Step), and before a cutover drops the
+// replication objects (DatabaseMigration::Cutover).
+#include <chrono>
+#include <thread>
+
+#include "reconcilers/database_migration.h"
+#include "reconcilers/engine_sql.h"
+#include "reconcilers/verification.h"
+
+namespace pgferry {
+namespace {
+
+// How many differences the status keeps, and how many one line (error, event) names.
+constexpr size_t kKeptMismatches = 20;
+constexpr size_t kNamedMismatches = 3;
+// How long a cutover waits for the subscription to confirm the source's position.
+constexpr auto kConfirmTimeout = std::chrono::seconds(60);
+
+}  // namespace
+
+Result<std::string> DatabaseMigration::Verify(const std::string& source_snapshot) {
+  std::vector<const TableInfo*> tables;
+  for (const auto& t : plan_.tables)
+    if (t.readable) tables.push_back(&t);
+  VerifyOptions o;
+  o.checksums = e_.spec_.verify == "checksums";
+  o.connector = e_.options_.connector;
+  o.source = src_params_;
+  o.destination = dst_params_;
+  o.source_snapshot = source_snapshot;
+  o.jobs = static_cast<size_t>(std::max(1, e_.spec_.dump.jobs));
+  o.stop_requested = [this] { return e_.StopRequested(); };
+  ASSIGN_OR_RETURN(VerifyOutcome got, VerifyTables(o, tables));
+
+  api::Verification v;
+  v.mode = e_.spec_.verify;
+  v.result = got.mismatches.empty() ? api::kVerifyPassed : api::kVerifyFailed;
+  v.tables = got.tables;
+  v.rows = got.rows;
+  for (size_t i = 0; i < got.mismatches.size() && i < kKeptMismatches; ++i) v.mismatches.push_back(got.mismatches[i]);
+  if (got.mismatches.size() > kKeptMismatches)
+    v.mismatches.push_back("... and " + std::to_string(got.mismatches.size() - kKeptMismatches) + " more tables");
+  v.time = NowRfc3339();
+  SetDb([&](api::DatabaseStatus& d) { d.verification = v; });
+
+  const std::string compared = std::to_string(got.tables) + " tables, " + std::to_string(got.rows) + " rows";
+  const std::string db = "database \"" + plan_.dbname + "\": ";
+  if (got.mismatches.empty()) {
+    e_.Event("Verified", db + (o.checksums ? "row counts and checksums (" + got.row_hash + ")" : "row counts") +
+                             " match on both servers (" + compared + ")");
+    return std::string();
+  }
+  std::string why = std::to_string(got.mismatches.size()) + " of " + std::to_string(got.tables) +
+                    (o.checksums ? " tables differ: " : " tables differ in row count: ");
+  for (size_t i = 0; i < got.mismatches.size() && i < kNamedMismatches; ++i)
+    why += (i ? "; " : "") + got.mismatches[i];
+  if (got.mismatches.size() > kNamedMismatches) why += "; ... (all in status.databases[].verification)";
+  e_.Event("VerificationFailed", db + why, true);
+  return why;
+}
+
+Result<std::string> DatabaseMigration::VerifyBeforeCutover() {
+  ASSIGN_OR_RETURN(auto session, e_.options_.connector->Connect(src_params_));
+  pg::Session& s = *session;
+  for (const char* stmt : sql::kNoTimeoutSettings) RETURN_IF_ERROR(s.Query(stmt).status());
+  // The snapshot first, then the source's position: every commit the snapshot sees is below it.
+  RETURN_IF_ERROR(s.Exec("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"));
+  ASSIGN_OR_RETURN(auto exported, s.Query("SELECT pg_catalog.pg_export_snapshot()"));
+  ASSIGN_OR_RETURN(auto slot, s.Query(sql::kSlot, {name_, "0"}));
+  if (slot.empty()) return Status(StatusCode::kNotFound, "replication slot " + name_ + " not found on the source");
+  const std::string position = slot.Get(0, 4);
+  // Then the destination must have applied everything up to there before it is read.
+  auto deadline = std::chrono::steady_clock::now() + kConfirmTimeout;
+  for (;;) {
+    ASSIGN_OR_RETURN(slot, s.Query(sql::kSlot, {name_, position}));
+    if (!slot.empty() && slot.GetBool(0, 5)) break;
+    if (e_.StopRequested()) return Status(StatusCode::kAborted, "stopped");
+    if (std::chrono::steady_clock::now() > deadline)
+      return "the subscription has not confirmed the source's changes up to the comparison's snapshot within " +
+             std::to_string(kConfirmTimeout.count()) + " s";
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return Verify(exported.Get(0, 0));
+}
+
+}  // namespace pgferry
