@@ -124,13 +124,22 @@ Result<VerifyOutcome> VerifyTables(const VerifyOptions& o, const std::vector<con
   RETURN_IF_ERROR(PrepareReader(*holder, "").Prefixed("destination"));
   ASSIGN_OR_RETURN(auto exported, holder->Query("SELECT pg_catalog.pg_export_snapshot()"));
   const std::string dst_snapshot = exported.Get(0, 0);
+  // The source's: the caller's, else one taken here.
+  std::unique_ptr<pg::Session> source_holder;
+  std::string src_snapshot = o.source_snapshot;
+  if (src_snapshot.empty()) {
+    ASSIGN_OR_RETURN(source_holder, o.connector->Connect(o.source));
+    RETURN_IF_ERROR(PrepareReader(*source_holder, "").Prefixed("source"));
+    ASSIGN_OR_RETURN(auto taken, source_holder->Query("SELECT pg_catalog.pg_export_snapshot()"));
+    src_snapshot = taken.Get(0, 0);
+  }
 
   // The source's column names, which both sides' row texts are built from, and the row hash.
   std::vector<std::vector<std::string>> columns(tables.size());
   RowHash hash = RowHash::kNone;
   {
     ASSIGN_OR_RETURN(auto s, o.connector->Connect(o.source));
-    RETURN_IF_ERROR(PrepareReader(*s, o.source_snapshot).Prefixed("source"));
+    RETURN_IF_ERROR(PrepareReader(*s, src_snapshot).Prefixed("source"));
     if (o.checksums) hash = ChooseRowHash(*s, *holder);
     for (size_t from = 0; from < tables.size(); from += kColumnChunk) {
       std::vector<const TableInfo*> chunk(tables.begin() + from,
@@ -166,7 +175,7 @@ Result<VerifyOutcome> VerifyTables(const VerifyOptions& o, const std::vector<con
     auto sc = o.connector->Connect(o.source);
     auto dc = o.connector->Connect(o.destination);
     Status st = !sc.ok() ? sc.status().Prefixed("source") : !dc.ok() ? dc.status().Prefixed("destination") : Status::Ok();
-    if (st.ok()) st = PrepareReader(**sc, o.source_snapshot).Prefixed("source");
+    if (st.ok()) st = PrepareReader(**sc, src_snapshot).Prefixed("source");
     if (st.ok()) st = PrepareReader(**dc, dst_snapshot).Prefixed("destination");
     if (st.ok()) {
       std::lock_guard<std::mutex> l(mu);

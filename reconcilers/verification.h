@@ -32,7 +32,8 @@ struct VerifyOptions {
   bool checksums = false;  // counts only when false
   pg::Connector* connector = nullptr;
   pg::ConnParams source, destination;
-  std::string source_snapshot;  // pg_export_snapshot() of a transaction the caller holds open
+  std::string source_snapshot;  // pg_export_snapshot() of a transaction the caller holds open;
+                                // "": one taken when the comparison starts
   size_t jobs = 1;
   std::function<bool()> stop_requested;  // checked between queries; running ones are cancelled
 };

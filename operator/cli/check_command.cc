@@ -86,28 +86,12 @@ int RunCheck(const std::vector<std::string>& args) {
     std::cerr << "pgferry check: " << cl.status().message() << "\n";
     return kExitUsage;
   }
-  auto m = manifest::LoadFiles(cl->files);
-  if (!m.ok()) {
-    std::cerr << "pgferry check: " << m.status().message() << "\n";
-    return kExitUsage;
-  }
-  auto ep = EndpointsFromManifest(*m);
-  if (!ep.ok()) {
-    std::cerr << "pgferry check: " << ep.status().message() << "\n";
-    return kExitUsage;
-  }
+  Loaded l;
+  if (int rc = Load("check", *cl, &l); rc != kExitOk) return rc;
   const bool json = cl->Flag("output", "text") == "json";
   pg::LibpqConnector connector;
-  auto in = Probe(connector, m->migration.spec, *ep);
-  if (!in.ok()) {
-    if (json)
-      std::cout << nlohmann::json({{"ok", false}, {"errors", {in.status().message()}}})
-                       .dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
-                << "\n";
-    else
-      std::printf("error: %s\n\ncheck failed: cannot connect\n", in.status().message().c_str());
-    return kExitValidation;
-  }
+  auto in = ProbeOrReport("check", connector, l, json);
+  if (!in) return kExitValidation;
   PreflightReport report = RunPreflight(*in);
   if (json)
     std::cout

@@ -15,6 +15,7 @@ inline constexpr int kExitValidation = 3;
 int RunCheck(const std::vector<std::string>& args);
 int RunMigrate(const std::vector<std::string>& args);
 int RunCleanup(const std::vector<std::string>& args);
+int RunVerify(const std::vector<std::string>& args);
 int RunOperator(const std::vector<std::string>& args);
 int RunVersion(const std::vector<std::string>& args);
 

@@ -4,8 +4,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "operator/cli/commands.h"
+#include "reconcilers/names.h"
 
 namespace pgferry::cli {
 namespace {
@@ -38,6 +44,37 @@ Result<Endpoints> EndpointsFromManifest(const manifest::Manifest& m) {
   ASSIGN_OR_RETURN(ep.source, Params(m.migration.spec.source, m, "spec.source"));
   ASSIGN_OR_RETURN(ep.destination, Params(m.migration.spec.destination, m, "spec.destination"));
   return ep;
+}
+
+int Load(const char* cmd, const CommandLine& cl, Loaded* out) {
+  auto m = manifest::LoadFiles(cl.files);
+  if (!m.ok()) {
+    std::cerr << "pgferry " << cmd << ": " << m.status().message() << "\n";
+    return kExitUsage;
+  }
+  auto ep = EndpointsFromManifest(*m);
+  if (!ep.ok()) {
+    std::cerr << "pgferry " << cmd << ": " << ep.status().message() << "\n";
+    return kExitUsage;
+  }
+  const auto& meta = m->migration.metadata;
+  out->migration_id =
+      MigrationShortId(!meta.uid.empty() ? meta.uid : meta.namespace_ + "/" + meta.name);
+  out->manifest = std::move(*m);
+  out->endpoints = std::move(*ep);
+  return kExitOk;
+}
+
+std::optional<PreflightInput> ProbeOrReport(const char* cmd, pg::Connector& connector, const Loaded& l, bool json) {
+  auto in = Probe(connector, l.manifest.migration.spec, l.endpoints);
+  if (in.ok()) return std::move(*in);
+  if (json)
+    std::cout << nlohmann::json({{"ok", false}, {"errors", {in.status().message()}}})
+                     .dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+              << "\n";
+  else
+    std::printf("error: %s\n\n%s failed: cannot connect\n", in.status().message().c_str(), cmd);
+  return std::nullopt;
 }
 
 }  // namespace pgferry::cli

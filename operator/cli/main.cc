@@ -26,6 +26,7 @@ const char kUsage[] =
     "  pgferry migrate  -f FILE... [-o text|json] [--report-file PATH] [--show-passwords]\n"
     "  pgferry check    -f FILE... [-o text|json]\n"
     "  pgferry cleanup  -f FILE...\n"
+    "  pgferry verify   -f FILE... [--mode counts|checksums] [-o text|json]\n"
     "  pgferry operator [--kubeconfig PATH] [--namespace NS] [--metrics-bind-address HOST:PORT]\n"
     "                   [--health-probe-bind-address HOST:PORT] [--leader-elect]\n"
     "                   [--leader-election-namespace NS] [--max-concurrent-migrations N]\n"
@@ -44,7 +45,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 2, argv + argc);
   // `pgferry migrate --help` and the like print the usage (stdout, exit 0) rather than
   // "unknown flag"; `pgferry operator --help` has its own, longer text.
-  if (cmd == "check" || cmd == "migrate" || cmd == "cleanup") {
+  if (cmd == "check" || cmd == "migrate" || cmd == "cleanup" || cmd == "verify") {
     for (const auto& a : args) {
       if (a == "--help" || a == "-h") {
         std::fputs(kUsage, stdout);
@@ -55,6 +56,7 @@ int main(int argc, char** argv) {
   if (cmd == "check") return RunCheck(args);
   if (cmd == "migrate") return RunMigrate(args);
   if (cmd == "cleanup") return RunCleanup(args);
+  if (cmd == "verify") return RunVerify(args);
   if (cmd == "operator") return RunOperator(args);
   if (cmd == "version" || cmd == "--version") return RunVersion(args);
   if (cmd == "help" || cmd == "--help" || cmd == "-h") {

@@ -58,31 +58,6 @@ class ConsoleProgress : public ProgressListener {
   std::chrono::steady_clock::time_point start_;
 };
 
-struct Loaded {
-  manifest::Manifest manifest;
-  Endpoints endpoints;
-  std::string migration_id;
-};
-
-int Load(const char* cmd, const CommandLine& cl, Loaded* out) {
-  auto m = manifest::LoadFiles(cl.files);
-  if (!m.ok()) {
-    std::cerr << "pgferry " << cmd << ": " << m.status().message() << "\n";
-    return kExitUsage;
-  }
-  auto ep = EndpointsFromManifest(*m);
-  if (!ep.ok()) {
-    std::cerr << "pgferry " << cmd << ": " << ep.status().message() << "\n";
-    return kExitUsage;
-  }
-  const auto& meta = m->migration.metadata;
-  out->migration_id =
-      MigrationShortId(!meta.uid.empty() ? meta.uid : meta.namespace_ + "/" + meta.name);
-  out->manifest = std::move(*m);
-  out->endpoints = std::move(*ep);
-  return kExitOk;
-}
-
 void PrintStatusTable(const api::MigrationStatus& s, const std::vector<GeneratedPassword>& pw,
                       bool show_passwords) {
   if (!s.roles.empty()) {

@@ -242,3 +242,59 @@ TEST_F(VerifyTest, ACutoverComparesFirstAndWaitsWhileATableDiffers) {
 
 }  // namespace
 }  // namespace pgferry::testing
+
+namespace pgferry::testing {
+namespace {
+
+// `pgferry verify`: the same comparison on demand, read-only, for what the manifest selects.
+TEST_F(VerifyTest, TheVerifyCommandComparesOnDemandAndSaysWhatDiffers) {
+  StartServers();
+  for (const char* db : {"app", "other"}) {
+    src_->Exec("postgres", std::string("CREATE DATABASE ") + db);
+    src_->Exec(db, "CREATE TABLE public.t (id int PRIMARY KEY, v text); CREATE TABLE public.skip (id int);"
+                   "INSERT INTO public.t SELECT g, 'row ' || g FROM generate_series(1, 100) g;"
+                   "INSERT INTO public.skip VALUES (1)");
+  }
+  auto o = Options();
+  o.extra_spec = "  databases: {include: [app, other]}\n  tables: {exclude: [public.skip]}\n  method: dump\n"
+                 "  roles: {migrate: false}\n";
+  auto status = MigrateJson(BuildManifest(o));
+  ASSERT_EQ((*Db(status, "app"))["status"], "done") << status.dump(2);
+  EXPECT_FALSE((*Db(status, "app")).contains("verification")) << "verify: none compares nothing";
+
+  CommandResult run = Run("verify", BuildManifest(o));
+  EXPECT_EQ(run.exit_code, 0) << run.output << run.err;
+  EXPECT_THAT(run.output, HasSubstr("verify passed: row counts and checksums match in 2 database(s)"));
+
+  dst_->Exec("other", "UPDATE public.t SET v = 'changed' WHERE id = 5");
+  run = Run("verify", BuildManifest(o));
+  EXPECT_EQ(run.exit_code, 1) << run.output << run.err;
+  EXPECT_THAT(run.output, HasSubstr("differs: database \"other\": public.t: 100 rows on both servers, but their "
+                                    "contents differ (checksums)"));
+  EXPECT_THAT(run.output, HasSubstr("verify failed: 1 database(s) differ, 0 could not be compared"));
+  EXPECT_THAT(run.output, Not(HasSubstr("skip"))) << "tables.exclude is not compared";
+
+  run = Run("verify", BuildManifest(o), {"--mode", "counts"});
+  EXPECT_EQ(run.exit_code, 0) << run.output << run.err;
+  EXPECT_THAT(run.output, HasSubstr("verify passed: row counts match in 2 database(s)"));
+
+  dst_->Exec("postgres", "DROP DATABASE app");
+  run = Run("verify", BuildManifest(o), {"-o", "json"});
+  EXPECT_EQ(run.exit_code, 1) << run.output << run.err;
+  auto j = nlohmann::json::parse(run.output, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << run.output;
+  EXPECT_EQ(j["ok"], false);
+  EXPECT_EQ(j["databases"][0]["dbname"], "app");
+  EXPECT_EQ(j["databases"][0]["result"], "error");
+  EXPECT_EQ(j["databases"][0]["error"], "database \"app\" does not exist on the destination");
+  EXPECT_EQ(j["databases"][1]["result"], "failed");
+  EXPECT_EQ(j["databases"][1]["tables"], 1);
+  EXPECT_EQ(j["databases"][1]["rows"], 100);
+
+  run = Run("verify", BuildManifest(o), {"--mode", "rows"});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_THAT(run.err, HasSubstr("--mode: must be counts or checksums (got \"rows\")"));
+}
+
+}  // namespace
+}  // namespace pgferry::testing
