@@ -29,17 +29,36 @@ struct Tally {
 // A connection lost or a stop asked is the comparison's failure, not a table's difference.
 bool Fatal(const Status& st) { return st.code() == StatusCode::kUnavailable || st.code() == StatusCode::kAborted; }
 
-// The tallies of tables[i] for i in `at`, in a savepoint so that a table that cannot be read
-// leaves the transaction (and its snapshot) usable; when a query over several tables fails,
-// each alone, so the error names its table.
-Result<std::vector<Tally>> Tallies(pg::Session& s, const std::vector<const TableInfo*>& tables,
+// A session at rest for reading: no timeouts, the verify settings.
+Status PrepareReader(pg::Session& s) {
+  for (const char* stmt : sql::kNoTimeoutSettings) RETURN_IF_ERROR(s.Query(stmt).status());
+  return s.Exec(sql::kVerifySettings);
+}
+
+// Begins a REPEATABLE READ transaction on `s` that reads under `snapshot` (an exported one).
+Status BeginOn(pg::Session& s, const std::string& snapshot) {
+  return s.Exec("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET TRANSACTION SNAPSHOT " + s.QuoteLiteral(snapshot));
+}
+
+// Begins a REPEATABLE READ transaction on `s` that stays open, and returns its exported snapshot.
+Result<std::string> ExportSnapshot(pg::Session& s) {
+  RETURN_IF_ERROR(s.Exec("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"));
+  ASSIGN_OR_RETURN(auto exported, s.Query("SELECT pg_catalog.pg_export_snapshot()"));
+  return exported.Get(0, 0);
+}
+
+// The tallies of `tables`, read in a transaction of their own on `snapshot` (so that a session
+// holds the locks of one query's tables at a time, not of every table it compared: 10,000
+// tables in one transaction would need a large max_locks_per_transaction); when a query over
+// several tables fails, each alone, so the error names its table.
+Result<std::vector<Tally>> Tallies(pg::Session& s, const std::string& snapshot, const std::vector<const TableInfo*>& tables,
                                    const std::vector<std::vector<std::string>>& columns, RowHash hash) {
   std::vector<Tally> out(tables.size());
   auto run = [&](const std::vector<const TableInfo*>& ts,
                  const std::vector<std::vector<std::string>>& cs) -> Result<pg::QueryResult> {
-    RETURN_IF_ERROR(s.Exec("SAVEPOINT pgferry_verify"));
+    RETURN_IF_ERROR(BeginOn(s, snapshot));
     auto rows = s.Query(TallyQuery(s, ts, cs, hash));
-    if (!rows.ok() && !Fatal(rows.status())) RETURN_IF_ERROR(s.Exec("ROLLBACK TO SAVEPOINT pgferry_verify"));
+    if (!Fatal(rows.status())) RETURN_IF_ERROR(s.Exec(rows.ok() ? "COMMIT" : "ROLLBACK"));
     return rows;
   };
   auto all = run(tables, columns);
@@ -58,7 +77,7 @@ Result<std::vector<Tally>> Tallies(pg::Session& s, const std::vector<const Table
     return out;
   }
   for (size_t i = 0; i < tables.size(); ++i) {
-    ASSIGN_OR_RETURN(auto one, Tallies(s, {tables[i]}, {columns[i]}, hash));
+    ASSIGN_OR_RETURN(auto one, Tallies(s, snapshot, {tables[i]}, {columns[i]}, hash));
     out[i] = std::move(one[0]);
   }
   return out;
@@ -69,27 +88,13 @@ Result<std::vector<Tally>> Tallies(pg::Session& s, const std::vector<const Table
 // bytes in a byte order that depends on the machine, so it is checked on a non-ASCII probe
 // string on both servers; md5 of the UTF-8 bytes otherwise (about 3.5 times the CPU per row).
 RowHash ChooseRowHash(pg::Session& source, pg::Session& destination) {
-  // In a savepoint: both sessions hold a snapshot, and a server without the function must not
-  // abort their transaction.
   auto hashed = [](pg::Session& s) -> std::optional<std::string> {
-    if (!s.Exec("SAVEPOINT pgferry_probe").ok()) return std::nullopt;
     auto r = s.Query("SELECT pg_catalog.hashtextextended('pgferry \u00fc\u6f22 probe', 0)::text");
-    (void)s.Exec(r.ok() ? "RELEASE SAVEPOINT pgferry_probe" : "ROLLBACK TO SAVEPOINT pgferry_probe");
     if (!r.ok() || r->empty()) return std::nullopt;
     return r->Get(0, 0);
   };
   auto a = hashed(source), b = hashed(destination);
   return a && b && *a == *b ? RowHash::kHashText : RowHash::kMd5;
-}
-
-// A session at rest for reading: no timeouts, the verify settings, in a REPEATABLE READ
-// transaction on `snapshot` when given.
-Status PrepareReader(pg::Session& s, const std::string& snapshot) {
-  for (const char* stmt : sql::kNoTimeoutSettings) RETURN_IF_ERROR(s.Query(stmt).status());
-  RETURN_IF_ERROR(s.Exec(sql::kVerifySettings));
-  RETURN_IF_ERROR(s.Exec("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"));
-  if (snapshot.empty()) return Status::Ok();
-  return s.Exec("SET TRANSACTION SNAPSHOT " + s.QuoteLiteral(snapshot));
 }
 
 }  // namespace
@@ -119,28 +124,29 @@ std::string TallyQuery(pg::Session& s, const std::vector<const TableInfo*>& tabl
 Result<VerifyOutcome> VerifyTables(const VerifyOptions& o, const std::vector<const TableInfo*>& tables) {
   VerifyOutcome out;
   if (tables.empty()) return out;
-  // The destination's snapshot, held open until every worker has read under it.
+  // The destination's snapshot, held open until every worker has read under it; the source's,
+  // the caller's, else one taken and held here by the session that reads the source's column
+  // names (which both sides' row texts are built from). The row hash is chosen first, outside
+  // any transaction (a server without hashtextextended must not abort one).
   ASSIGN_OR_RETURN(auto holder, o.connector->Connect(o.destination));
-  RETURN_IF_ERROR(PrepareReader(*holder, "").Prefixed("destination"));
-  ASSIGN_OR_RETURN(auto exported, holder->Query("SELECT pg_catalog.pg_export_snapshot()"));
-  const std::string dst_snapshot = exported.Get(0, 0);
-  // The source's: the caller's, else one taken here.
-  std::unique_ptr<pg::Session> source_holder;
+  RETURN_IF_ERROR(PrepareReader(*holder).Prefixed("destination"));
+  ASSIGN_OR_RETURN(auto source, o.connector->Connect(o.source));
+  RETURN_IF_ERROR(PrepareReader(*source).Prefixed("source"));
+  const RowHash hash = !o.checksums ? RowHash::kNone : ChooseRowHash(*source, *holder);
+  auto exported = ExportSnapshot(*holder);
+  if (!exported.ok()) return exported.status().Prefixed("destination");
+  const std::string dst_snapshot = *exported;
   std::string src_snapshot = o.source_snapshot;
   if (src_snapshot.empty()) {
-    ASSIGN_OR_RETURN(source_holder, o.connector->Connect(o.source));
-    RETURN_IF_ERROR(PrepareReader(*source_holder, "").Prefixed("source"));
-    ASSIGN_OR_RETURN(auto taken, source_holder->Query("SELECT pg_catalog.pg_export_snapshot()"));
-    src_snapshot = taken.Get(0, 0);
+    exported = ExportSnapshot(*source);
+    if (!exported.ok()) return exported.status().Prefixed("source");
+    src_snapshot = *exported;
+  } else {
+    RETURN_IF_ERROR(BeginOn(*source, src_snapshot).Prefixed("source"));
   }
-
-  // The source's column names, which both sides' row texts are built from, and the row hash.
   std::vector<std::vector<std::string>> columns(tables.size());
-  RowHash hash = RowHash::kNone;
   {
-    ASSIGN_OR_RETURN(auto s, o.connector->Connect(o.source));
-    RETURN_IF_ERROR(PrepareReader(*s, src_snapshot).Prefixed("source"));
-    if (o.checksums) hash = ChooseRowHash(*s, *holder);
+    pg::Session* s = source.get();
     for (size_t from = 0; from < tables.size(); from += kColumnChunk) {
       std::vector<const TableInfo*> chunk(tables.begin() + from,
                                           tables.begin() + std::min(tables.size(), from + kColumnChunk));
@@ -175,8 +181,8 @@ Result<VerifyOutcome> VerifyTables(const VerifyOptions& o, const std::vector<con
     auto sc = o.connector->Connect(o.source);
     auto dc = o.connector->Connect(o.destination);
     Status st = !sc.ok() ? sc.status().Prefixed("source") : !dc.ok() ? dc.status().Prefixed("destination") : Status::Ok();
-    if (st.ok()) st = PrepareReader(**sc, src_snapshot).Prefixed("source");
-    if (st.ok()) st = PrepareReader(**dc, dst_snapshot).Prefixed("destination");
+    if (st.ok()) st = PrepareReader(**sc).Prefixed("source");
+    if (st.ok()) st = PrepareReader(**dc).Prefixed("destination");
     if (st.ok()) {
       std::lock_guard<std::mutex> l(mu);
       live.insert(live.end(), {sc->get(), dc->get()});
@@ -195,8 +201,8 @@ Result<VerifyOutcome> VerifyTables(const VerifyOptions& o, const std::vector<con
         cs.push_back(columns[i]);
       }
       // Both servers at once: the source's read in its own thread.
-      auto on_source = std::async(std::launch::async, [&] { return Tallies(**sc, ts, cs, hash); });
-      auto on_destination = Tallies(**dc, ts, cs, hash);
+      auto on_source = std::async(std::launch::async, [&] { return Tallies(**sc, src_snapshot, ts, cs, hash); });
+      auto on_destination = Tallies(**dc, dst_snapshot, ts, cs, hash);
       auto source_tallies = on_source.get();
       if (!source_tallies.ok()) st = source_tallies.status().Prefixed("source");
       else if (!on_destination.ok()) st = on_destination.status().Prefixed("destination");

@@ -296,5 +296,40 @@ TEST_F(VerifyTest, TheVerifyCommandComparesOnDemandAndSaysWhatDiffers) {
   EXPECT_THAT(run.err, HasSubstr("--mode: must be counts or checksums (got \"rows\")"));
 }
 
+// Each query's tables are read in a transaction of their own (on the one exported snapshot), so
+// a comparison holds the locks of one query at a time: 1,500 tables on a destination whose lock
+// table has room for a few hundred (max_locks_per_transaction 10 x 20 connections). Read in one
+// transaction per session, they ran out of shared memory ("You might need to increase
+// max_locks_per_transaction"), and each table after that was named as unreadable.
+TEST_F(VerifyTest, ManyTablesAreComparedWithinASmallLockTable) {
+  StartServers({}, {{"max_locks_per_transaction=10", "max_connections=20"}});
+  ASSERT_EQ(dst_->Scalar("postgres", "SHOW max_locks_per_transaction"), "10");
+  const std::string tables = R"sql(
+    DO $$ BEGIN FOR i IN 1..1500 LOOP
+      EXECUTE format('CREATE TABLE public.t%s (id int PRIMARY KEY, v text)', i);
+      EXECUTE format('INSERT INTO public.t%s VALUES (1, %L)', i, 'v' || i);
+    END LOOP; END $$;)sql";
+  for (const PgCluster* c : {src_.get(), dst_.get()}) {
+    c->Exec("postgres", "CREATE DATABASE app");
+    // In batches: one transaction creating them all would need the locks this test is about.
+    for (int from = 1; from <= 1500; from += 100) {
+      std::string batch = tables;
+      batch.replace(batch.find("1..1500"), 7, std::to_string(from) + ".." + std::to_string(from + 99));
+      c->Exec("app", batch);
+    }
+  }
+  dst_->Exec("app", "UPDATE public.t1234 SET v = 'changed'");
+  auto o = Options();
+  // One job: one session reads every table on each side.
+  o.extra_spec = "  databases: {include: [app]}\n  method: dump\n  roles: {migrate: false}\n  dump: {jobs: 1}\n";
+  CommandResult run = Run("verify", BuildManifest(o));
+  EXPECT_EQ(run.exit_code, 1) << run.output << run.err;
+  EXPECT_THAT(run.output, HasSubstr("app       failed  1500    1500"));
+  EXPECT_THAT(run.output, HasSubstr("differs: database \"app\": public.t1234: 1 rows on both servers, but their "
+                                    "contents differ (checksums)"));
+  EXPECT_THAT(run.output, Not(HasSubstr("out of shared memory")));
+  EXPECT_EQ(run.output.find("differs:"), run.output.rfind("differs:")) << "one table differs:\n" << run.output;
+}
+
 }  // namespace
 }  // namespace pgferry::testing
