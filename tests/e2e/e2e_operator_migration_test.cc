@@ -170,7 +170,9 @@ TEST_F(OperatorMigrationTest, ReplicatesCutsOverDeletesAndStopsCleanly) {
   // Cut over, watched with kubectl get -w: the phase goes to Done for generation 2.
   auto watch = KubectlInBackground({"get", "pgm", "orders", "-w"});
   ASSERT_TRUE(watch->WaitForOutput("Syncing", std::chrono::seconds(20))) << watch->out();
-  r = Apply(Manifest("orders", "  databases: {include: [app]}\n  replication: {cutover: true}\n"));
+  // With verify: checksums, compared before the replication objects go; the result is in the
+  // status the API server keeps (the CRD's schema has it: nothing pruned).
+  r = Apply(Manifest("orders", "  databases: {include: [app]}\n  replication: {cutover: true}\n  verify: checksums\n"));
   ASSERT_EQ(r.exit_code, 0) << r.all();
   EXPECT_TRUE(watch->WaitForOutput("Done", kLong)) << watch->out() << "\n--- operator log:\n"
                                                    << op->log();
@@ -186,6 +188,9 @@ TEST_F(OperatorMigrationTest, ReplicatesCutsOverDeletesAndStopsCleanly) {
   r = Kubectl({"describe", "pgm", "orders"});
   EXPECT_THAT(r.out, HasSubstr("CutOver"));
   EXPECT_THAT(r.out, HasSubstr("Completed"));
+  EXPECT_THAT(r.out, HasSubstr("Verified"));
+  EXPECT_EQ(JsonPath("orders", ".status.databases[0].verification.result"), "passed");
+  EXPECT_EQ(JsonPath("orders", ".status.databases[0].verification.rows"), "1002");
 
   // SIGTERM: a clean stop.
   EXPECT_EQ(op->Terminate(), 0) << op->log();
