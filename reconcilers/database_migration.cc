@@ -980,6 +980,7 @@ Status DatabaseMigration::FollowSource() {
   RETURN_IF_ERROR((*src)->Exec("SET search_path = pg_catalog, pg_temp"));
   RETURN_IF_ERROR(FollowDefinitions(**src, true));  // first: new tables and columns may use them
   RETURN_IF_ERROR(FollowTableSelection(**src));
+  RETURN_IF_ERROR(NameDestinationOnlyTables(**src));
   RETURN_IF_ERROR(FollowColumns(**src));
   RETURN_IF_ERROR(FollowSequences(**src));
   RETURN_IF_ERROR(FollowIndexes(**src));
@@ -1078,6 +1079,29 @@ Status DatabaseMigration::FollowTableSelection(pg::Session& s) {
   if (!gone.empty()) what += (what.empty() ? "" : "; ") + std::string("removed ") + gone +
                             " (their rows on the destination stay as they are)";
   e_.Event("TableSelectionFollowed", "database \"" + plan_.dbname + "\": " + what);
+  return Status::Ok();
+}
+
+Status DatabaseMigration::NameDestinationOnlyTables(pg::Session& s) {
+  const std::string kDestinationOnly = " is on the destination but not on the source (";
+  ASSIGN_OR_RETURN(auto src_sig, s.Query(sql::kUserTables, {"true"}));
+  ASSIGN_OR_RETURN(auto dst_sig, dst_->Query(sql::kUserTables, {"true"}));
+  std::vector<std::string> warnings;
+  if (src_sig.Get(0, 0) != dst_sig.Get(0, 0)) {
+    ASSIGN_OR_RETURN(auto on_source, s.Query(sql::kUserTables, {"false"}));
+    ASSIGN_OR_RETURN(auto on_destination, dst_->Query(sql::kUserTables, {"false"}));
+    std::set<Relation> source_tables;
+    for (size_t i = 0; i < on_source.size(); ++i) source_tables.insert({on_source.Get(i, 0), on_source.Get(i, 1)});
+    for (size_t i = 0; i < on_destination.size(); ++i) {
+      Relation t{on_destination.Get(i, 0), on_destination.Get(i, 1)};
+      if (!source_tables.count(t))
+        warnings.push_back("table " + t.first + "." + t.second + kDestinationOnly +
+                           "dropped or renamed there after the schema was copied, or made on the destination; "
+                           "logical replication carries no DDL): pgferry leaves it and its rows as they are; "
+                           "drop it there if nothing needs it");
+    }
+  }
+  ReplaceWarnings({kDestinationOnly}, warnings);
   return Status::Ok();
 }
 

@@ -54,8 +54,8 @@ class DatabaseMigration {
   // newly selected tables are added to the publication and copied by the subscription
   // (REFRESH PUBLICATION, copy_data = true), tables no longer selected are dropped from both.
   Status FollowTableSelection(pg::Session& src);
-  // FollowDefinitions (before), FollowTableSelection, FollowColumns, FollowSequences,
-  // FollowIndexes, FollowDefinitions (after) over one source session: each run, and again while a run waits and the subscription fails (the
+  // FollowDefinitions (before), FollowTableSelection, NameDestinationOnlyTables, FollowColumns,
+  // FollowSequences, FollowIndexes, FollowDefinitions (after) over one source session: each run, and again while a run waits and the subscription fails (the
   // source's DDL may be why).
   Status FollowSource();
   // Tables or columns on the source only hold the database back: not in sync, no cutover.
@@ -110,6 +110,11 @@ class DatabaseMigration {
   // on the source), are named in warnings; neither holds a cutover back (no row is lost). Each
   // run, when a waiting run re-follows, and at cutover. Compares one signature per side first.
   Status FollowIndexes(pg::Session& src);
+  // Tables on the destination that the source has not (dropped or renamed there after the
+  // schema was copied: a renamed table is created and copied under its new name, the old one
+  // stays; or made on the destination): named in warnings, never dropped, no effect on a
+  // cutover. Compares one md5 of the names per side first.
+  Status NameDestinationOnlyTables(pg::Session& src);
   Status ResetInterruptedReplicationCopy();
   Status CreatePublication();
   Result<std::string> CreateSlotAndExportSnapshot(std::unique_ptr<pg::Session>* holder);

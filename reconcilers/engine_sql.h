@@ -264,6 +264,22 @@ SELECT 'c', n.nspname, t.relname, c.conname, pg_catalog.strpos('puxcf', c.contyp
  WHERE c.contype IN ('p', 'u', 'x', 'c', 'f') AND c.conparentid = 0 AND c.coninhcount = 0
    AND )sql" + UserObject("pg_catalog.pg_class", "t.oid") + R"sql()
 )sql";
+// The user's tables (ordinary and partitioned, not an extension's, not _pgferry's), for
+// NameDestinationOnlyTables: with $1 the md5 over their names only (one row), else the names.
+inline const std::string kUserTables = R"sql(
+WITH u AS (SELECT n.nspname, c.relname
+             FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.relkind IN ('r', 'p') AND c.relpersistence <> 't'
+              AND )sql" + UserObject("pg_catalog.pg_class", "c.oid") + R"sql()
+SELECT pg_catalog.md5(coalesce(pg_catalog.string_agg(pg_catalog.quote_ident(nspname) || '.' ||
+                                                     pg_catalog.quote_ident(relname), ',' ORDER BY
+                                                     (pg_catalog.quote_ident(nspname) || '.' ||
+                                                      pg_catalog.quote_ident(relname)) COLLATE "C"), '')),
+       NULL::text
+  FROM u WHERE $1
+UNION ALL
+SELECT nspname::text, relname::text FROM u WHERE NOT $1
+)sql";
 // One md5 over all their names: equal on both sides, nothing to compare (most runs).
 inline const std::string kIndexObjectsSignature = std::string(kIndexObjectsCte) + R"sql(
 SELECT pg_catalog.md5(coalesce(pg_catalog.string_agg(k, ',' ORDER BY k), ''))

@@ -851,6 +851,34 @@ TEST_F(ReplicationTest, AColumnRenamedOnTheSourceIsNamedNotAddedEmpty) {
   ExpectCutOverCleanly("shop");
 }
 
+// A table renamed on the source is created and copied on the destination under its new name; the
+// old one stays there with the rows it had, and is named (as is a table made on the destination),
+// never dropped, without holding the cutover back. The warnings go once the destination matches.
+TEST_F(ReplicationTest, ATableRenamedOnTheSourceLeavesTheOldOneNamedOnTheDestination) {
+  auto o = ShopReplicating();
+  src_->Exec("shop", "ALTER TABLE public.orders RENAME TO \"Orders 2026.\u00e9\";"
+                     "INSERT INTO public.\"Orders 2026.\u00e9\" (customer_id, note) VALUES (1, 'after the rename')");
+  dst_->Exec("shop", "CREATE TABLE public.\"Made Here\" (id int)");
+  auto status = MigrateJson(BuildManifest(o));
+  const nlohmann::json* db = Db(status, "shop");
+  EXPECT_EQ((*db)["status"], "syncing") << status.dump(2);
+  const std::string tail =
+      " is on the destination but not on the source (dropped or renamed there after the schema was copied, or made on "
+      "the destination; logical replication carries no DDL): pgferry leaves it and its rows as they are; drop it "
+      "there if nothing needs it";
+  EXPECT_THAT((*db)["warnings"].dump(), HasSubstr("table public.orders" + tail));
+  EXPECT_THAT((*db)["warnings"].dump(), HasSubstr("table public.Made Here" + tail));
+  EXPECT_EQ(dst_->Scalar("shop", "SELECT count(*) FROM public.\"Orders 2026.\u00e9\""), "5001");
+  EXPECT_EQ(dst_->Scalar("shop", "SELECT count(*) FROM public.orders"), "5000") << "left as it was";
+
+  dst_->Exec("shop", "DROP TABLE public.orders, public.\"Made Here\"");
+  auto cutover = WithCutover(o);
+  status = MigrateJson(BuildManifest(cutover));
+  EXPECT_EQ((*Db(status, "shop"))["status"], "done") << status.dump(2);
+  EXPECT_THAT((*Db(status, "shop"))["warnings"].dump(), Not(HasSubstr("on the destination but not on the source")));
+  ExpectCutOverCleanly("shop");
+}
+
 // A change the subscription cannot apply (here a row written on the destination in the way of
 // the source's insert) stops the replication: PostgreSQL's worker fails and retries every few
 // seconds, and the run used to wait with nothing to show. Now the run says so while it waits,
