@@ -55,7 +55,9 @@ Result<std::string> DatabaseMigration::Verify(const std::string& source_snapshot
                     (o.checksums ? " tables differ: " : " tables differ in row count: ");
   for (size_t i = 0; i < got.mismatches.size() && i < kNamedMismatches; ++i)
     why += (i ? "; " : "") + got.mismatches[i];
-  if (got.mismatches.size() > kNamedMismatches) why += "; ... (all in status.databases[].verification)";
+  if (got.mismatches.size() > kNamedMismatches)
+    why += "; ... (the first " + std::to_string(kKeptMismatches) +
+           " in status.databases[].verification, all with pgferry verify)";
   e_.Event("VerificationFailed", db + why, true);
   return why;
 }
