@@ -294,6 +294,14 @@ TEST_F(VerifyTest, TheVerifyCommandComparesOnDemandAndSaysWhatDiffers) {
   run = Run("verify", BuildManifest(o), {"--mode", "rows"});
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_THAT(run.err, HasSubstr("--mode: must be counts or checksums (got \"rows\")"));
+
+  // A source user that may not read a table: the table is a difference, not left out.
+  auto reader = Options(false, true);
+  reader.extra_spec = "  databases: {include: [other]}\n  tables: {exclude: [public.skip]}\n";
+  run = Run("verify", BuildManifest(reader));
+  EXPECT_EQ(run.exit_code, 1) << run.output << run.err;
+  EXPECT_THAT(run.output, HasSubstr("differs: database \"other\": public.t: cannot be read on the source: permission "
+                                    "denied for table t"));
 }
 
 // Each query's tables are read in a transaction of their own (on the one exported snapshot), so
