@@ -38,6 +38,7 @@ Result<std::string> DatabaseMigration::Verify(const std::string& source_snapshot
   v.result = got.mismatches.empty() ? api::kVerifyPassed : api::kVerifyFailed;
   v.tables = got.tables;
   v.rows = got.rows;
+  v.differing = static_cast<int64_t>(got.mismatches.size());
   for (size_t i = 0; i < got.mismatches.size() && i < kKeptMismatches; ++i) v.mismatches.push_back(got.mismatches[i]);
   if (got.mismatches.size() > kKeptMismatches)
     v.mismatches.push_back("... and " + std::to_string(got.mismatches.size() - kKeptMismatches) + " more tables");

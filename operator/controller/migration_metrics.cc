@@ -19,7 +19,12 @@ MigrationMetrics::MigrationMetrics(prometheus::Registry& registry)
                              .Name("pgferry_replication_slot_retained_wal_bytes")
                              .Help("WAL retained on the source by a migration's replication slot "
                                    "(approximated by the database's replication lag)")
-                             .Register(registry)) {}
+                             .Register(registry)),
+      verification_mismatches_(prometheus::BuildGauge()
+                                   .Name("pgferry_verification_mismatched_tables")
+                                   .Help("Tables spec.verify found different between source and destination "
+                                         "the last time it compared the database (0: all matched)")
+                                   .Register(registry)) {}
 
 void MigrationMetrics::Set(Series* series, prometheus::Family<prometheus::Gauge>& family,
                            const Labels& labels, double value) {
@@ -39,6 +44,11 @@ void MigrationMetrics::Update(const std::string& ns, const std::string& name,
       Set(&now, database_status_, l, d.status == s ? 1 : 0);
     }
     Set(&now, rows_copied_, base, static_cast<double>(d.rowsCopied));
+    if (d.verification) {
+      Labels l = base;
+      l["mode"] = d.verification->mode;
+      Set(&now, verification_mismatches_, l, static_cast<double>(d.verification->differing));
+    }
     if (d.method == api::kMethodReplication) {
       Set(&now, lag_bytes_, base, static_cast<double>(d.lagBytes));
       bool replicating = d.status == api::kDbSyncing || d.status == api::kDbRunning;

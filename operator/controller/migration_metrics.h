@@ -4,7 +4,10 @@
 //   pgferry_replication_lag_bytes{namespace,migration,database}
 //   pgferry_rows_copied{namespace,migration,database}               rows copied so far
 //   pgferry_replication_slot_retained_wal_bytes{namespace,migration,database,slot}
-// The last series is the database's status.walRetainedBytes (current WAL position minus the
+//   pgferry_verification_mismatched_tables{namespace,migration,database,mode}
+// The verification series is the number of tables spec.verify found different the last time it
+// compared the database (0 when they all matched); absent before any comparison.
+// The slot series is the database's status.walRetainedBytes (current WAL position minus the
 // slot's restart_lsn, measured at each sync poll); it is exported only while the database is
 // replicating and has a recorded slot.
 //
@@ -44,6 +47,7 @@ class MigrationMetrics {
   prometheus::Family<prometheus::Gauge>& lag_bytes_;
   prometheus::Family<prometheus::Gauge>& rows_copied_;
   prometheus::Family<prometheus::Gauge>& slot_retained_wal_;
+  prometheus::Family<prometheus::Gauge>& verification_mismatches_;
   std::mutex mu_;
   std::map<std::string, Series> series_;  // "namespace/name" -> series it exports
 };

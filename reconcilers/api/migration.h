@@ -152,6 +152,7 @@ struct Verification {
   std::string result;  // passed|failed
   int64_t tables = 0;  // tables compared
   int64_t rows = 0;    // rows on the source, over those tables
+  int64_t differing = 0;  // tables that differ (all of them; mismatches names the first 20)
   std::vector<std::string> mismatches;  // the tables that differ and how (the first 20)
   std::string time;    // RFC 3339, when the comparison ended
 

@@ -50,6 +50,7 @@ void ReadDatabase(JsonReader& r, DatabaseStatus* d) {
     v->String("result", &d->verification->result);
     v->Int64("tables", &d->verification->tables);
     v->Int64("rows", &d->verification->rows);
+    v->Int64("differing", &d->verification->differing);
     v->StringList("mismatches", &d->verification->mismatches);
     v->String("time", &d->verification->time);
     v->Finish();
@@ -73,8 +74,8 @@ json DatabaseToJson(const DatabaseStatus& d) {
   if (!d.warnings.empty()) j["warnings"] = d.warnings;
   if (!d.sequencesSynced.empty()) j["sequencesSynced"] = d.sequencesSynced;
   if (const auto& v = d.verification) {
-    j["verification"] = {{"mode", v->mode},   {"result", v->result}, {"tables", v->tables},
-                         {"rows", v->rows},   {"time", v->time}};
+    j["verification"] = {{"mode", v->mode}, {"result", v->result},       {"tables", v->tables},
+                         {"rows", v->rows}, {"differing", v->differing}, {"time", v->time}};
     if (!v->mismatches.empty()) j["verification"]["mismatches"] = v->mismatches;
   }
   return j;

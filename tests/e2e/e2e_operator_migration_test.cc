@@ -191,6 +191,10 @@ TEST_F(OperatorMigrationTest, ReplicatesCutsOverDeletesAndStopsCleanly) {
   EXPECT_THAT(r.out, HasSubstr("Verified"));
   EXPECT_EQ(JsonPath("orders", ".status.databases[0].verification.result"), "passed");
   EXPECT_EQ(JsonPath("orders", ".status.databases[0].verification.rows"), "1002");
+  ASSERT_EQ(HttpGet(op->MetricsPort(), "/metrics", &body), 200);
+  EXPECT_THAT(body, ::testing::ContainsRegex("pgferry_verification_mismatched_tables\\{[^}]*database=\"app\"[^}]*"
+                                             "mode=\"checksums\"[^}]*\\} 0"))
+      << body;
 
   // SIGTERM: a clean stop.
   EXPECT_EQ(op->Terminate(), 0) << op->log();

@@ -178,6 +178,7 @@ TEST_F(VerifyTest, ACopyThatDiffersIsNamedTableByTableAndARerunComparesAgain) {
   EXPECT_THAT((*Db(status, "app"))["error"].get<std::string>(), HasSubstr("verification: 2 of 3 tables differ: "));
   EXPECT_EQ(Verification(status, "app")["result"], "failed");
   EXPECT_EQ(Verification(status, "app")["mismatches"].size(), 2u);
+  EXPECT_EQ(Verification(status, "app")["differing"], 2);
 
   // Counts see the lost row, not the changed value.
   o.extra_spec = "  databases: {include: [app]}\n  method: dump\n  roles: {migrate: false}\n  verify: counts\n";

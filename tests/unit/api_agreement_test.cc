@@ -97,7 +97,7 @@ MigrationStatus FullStatus() {
   d.replicationObjects = {"p", "s", "sub"};
   d.warnings = {"w"};
   d.sequencesSynced = {{"public.s", 1}};
-  d.verification = Verification{"checksums", kVerifyFailed, 2, 10, {"public.t: differs"}, "2026-01-01T00:00:00Z"};
+  d.verification = Verification{"checksums", kVerifyFailed, 2, 10, 1, {"public.t: differs"}, "2026-01-01T00:00:00Z"};
   s.databases.push_back(d);
   s.roles.push_back({"r", "created", std::string("e")});
   s.conditions.push_back({"Ready", "True", "Done", "m", "2026-01-01T00:00:00Z", 1});

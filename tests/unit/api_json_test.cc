@@ -209,8 +209,8 @@ MigrationStatus SampleStatus() {
   app.rowsCopied = 100000;
   app.replicationObjects = {"pgferry_a1b2c3_1234", "pgferry_a1b2c3_1234", "pgferry_a1b2c3_1234"};
   app.sequencesSynced = {{"public.orders_id_seq", 42}};
-  app.verification = Verification{"checksums", kVerifyFailed, 12, 100000, {"public.a: 3 rows on the source, 2 on the destination"},
-                                  "2024-05-01T10:00:30Z"};
+  app.verification = Verification{"checksums", kVerifyFailed, 12, 100000, 1,
+                                  {"public.a: 3 rows on the source, 2 on the destination"}, "2024-05-01T10:00:30Z"};
   DatabaseStatus legacy;
   legacy.dbname = "legacy";
   legacy.method = kMethodDump;
@@ -242,6 +242,7 @@ TEST(StatusJson, UsesTheDocumentedKeysAndNullForNoError) {
   EXPECT_EQ(app["rowsCopied"], 100000);
   EXPECT_EQ(app["replicationObjects"]["slot"], "pgferry_a1b2c3_1234");
   EXPECT_EQ(app["verification"]["result"], "failed");
+  EXPECT_EQ(app["verification"]["differing"], 1);
   EXPECT_EQ(app["verification"]["mismatches"][0], "public.a: 3 rows on the source, 2 on the destination");
   const json& legacy = j["databases"][1];
   EXPECT_EQ(legacy["method"], "pg_dump");

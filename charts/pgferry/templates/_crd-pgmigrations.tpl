@@ -480,6 +480,10 @@ spec:
                           type: integer
                           format: int64
                           description: Rows on the source over the tables compared.
+                        differing:
+                          type: integer
+                          format: int64
+                          description: Tables that differ (mismatches names the first 20).
                         mismatches:
                           type: array
                           description: The tables that differ and how (the first 20).
