@@ -1,7 +1,6 @@
 #include "reconcilers/database_migration.h"
 
 #include <algorithm>
-#include <atomic>
 #include <mutex>
 #include <set>
 #include <sstream>
@@ -10,6 +9,7 @@
 #include "operator/pg/dump_restore.h"
 #include "operator/pg/sqlstate.h"
 #include "reconcilers/aiven_extras.h"
+#include "reconcilers/cancel_on_stop.h"
 #include "reconcilers/engine_sql.h"
 #include "reconcilers/index_build.h"
 #include "reconcilers/names.h"
@@ -415,8 +415,7 @@ Status DatabaseMigration::CopyTables(const std::string& snapshot) {
   };
   // A stop cancels what the workers' sessions are running: a COPY (the source's and the
   // destination's, which rolls back) or an index build, either of which can take minutes.
-  std::mutex live_mu;
-  std::vector<pg::Session*> live;
+  CancelOnStop cancel([this] { return e_.StopRequested(); });
   auto worker = [&]() {
     auto src = e_.options_.connector->Connect(src_params_);
     auto dst = e_.options_.connector->Connect(dst_params_);
@@ -424,10 +423,7 @@ Status DatabaseMigration::CopyTables(const std::string& snapshot) {
     if (st.ok()) {
       pg::Session& s = **src;
       pg::Session& d = **dst;
-      {
-        std::lock_guard<std::mutex> l(live_mu);
-        live.insert(live.end(), {&s, &d});
-      }
+      auto watched = cancel.Watch({&s, &d});
       for (const char* stmt : sql::kNoTimeoutSettings) (void)s.Query(stmt);
       st = BeginSourceRead(s, snapshot);
       auto refused = ApplyBulkLoadSettings(d, maintenance_workers);
@@ -451,32 +447,16 @@ Status DatabaseMigration::CopyTables(const std::string& snapshot) {
           existing[i] = ExistingIndexes();
         }
       }
-      std::lock_guard<std::mutex> l(live_mu);
-      live.erase(std::remove_if(live.begin(), live.end(),
-                                [&](pg::Session* x) { return x == &s || x == &d; }),
-                 live.end());
     }
     if (!st.ok()) {
       std::lock_guard<std::mutex> l(shared.mu);
       if (shared.first_error.ok()) shared.first_error = st;
     }
   };
-  std::atomic<bool> workers_done{false};
-  std::thread watcher([&] {
-    while (!workers_done) {
-      if (e_.StopRequested()) {  // again every round: a worker may start another statement
-        std::lock_guard<std::mutex> l(live_mu);
-        for (pg::Session* x : live) x->Cancel();
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-  });
   std::vector<std::thread> threads;
   for (size_t i = 1; i < jobs; ++i) threads.emplace_back(worker);
   worker();
   for (auto& t : threads) t.join();
-  workers_done = true;
-  watcher.join();
   analyze_after_post_data_.insert(analyze_after_post_data_.end(), shared.analyze_later.begin(),
                                   shared.analyze_later.end());
   if (!refused_settings.empty())
@@ -1308,8 +1288,11 @@ Status DatabaseMigration::FollowSequences(pg::Session& src) {
   return Status::Ok();
 }
 
-Result<std::vector<std::string>> DatabaseMigration::MakeOnDestination(const std::vector<std::string>& statements,
+Result<std::vector<std::string>> DatabaseMigration::MakeOnDestination(const pg::QueryResult& rows,
+                                                                      const std::vector<size_t>& at, size_t column,
                                                                       const std::string& settings) {
+  std::vector<std::string> statements;
+  for (size_t i : at) statements.push_back(rows.Get(i, column));
   std::vector<std::string> why(statements.size());
   std::vector<size_t> pending(statements.size());
   for (size_t i = 0; i < pending.size(); ++i) pending[i] = i;
@@ -1373,11 +1356,9 @@ Status DatabaseMigration::FollowDefinitions(pg::Session& src, bool before_tables
     ASSIGN_OR_RETURN(defs, src.Query(query, {"true"}));
     missing = missing_rows();
   }
-  std::vector<std::string> statements;
-  for (size_t i : missing) statements.push_back(defs.Get(i, 4));
   // Function bodies were checked on the source; as pg_dump's scripts do, not again here (a body
   // may name what the path of a session that calls it finds).
-  ASSIGN_OR_RETURN(auto why, MakeOnDestination(statements, "SET LOCAL search_path = pg_catalog, pg_temp; "
+  ASSIGN_OR_RETURN(auto why, MakeOnDestination(defs, missing, 4, "SET LOCAL search_path = pg_catalog, pg_temp; "
                                                            "SET LOCAL check_function_bodies = false"));
   for (size_t k = 0; k < missing.size(); ++k) {
     const size_t i = missing[k];
@@ -1489,9 +1470,7 @@ Status DatabaseMigration::FollowIndexes(pg::Session& src) {
   ASSIGN_OR_RETURN(auto left_over, on_both(src, theirs, missing(theirs, on_source)));
   // In kIndexObjects' order (indexes, then keys before the foreign keys that use them); waits
   // for a table's lock at most 30 s (the apply worker's are short).
-  std::vector<std::string> statements;
-  for (size_t i : to_make) statements.push_back(mine.Get(i, 5));
-  ASSIGN_OR_RETURN(auto why, MakeOnDestination(statements, "SET LOCAL lock_timeout = '30s'; "
+  ASSIGN_OR_RETURN(auto why, MakeOnDestination(mine, to_make, 5, "SET LOCAL lock_timeout = '30s'; "
                                                            "SET LOCAL statement_timeout = 0"));
   for (size_t k = 0; k < to_make.size(); ++k) {
     const size_t i = to_make[k];
@@ -1666,7 +1645,7 @@ void DatabaseMigration::Cutover() {
   Status st = CopyUnloggedTables(**src);
   if (!st.ok()) return Fail(st, "cutover: unlogged tables");
   if (e_.spec_.verify != "none") {
-    auto differ = VerifyBeforeCutover();
+    auto differ = VerifyBeforeCutover(**src);
     if (!differ.ok()) return Fail(differ.status(), "cutover: verification");
     if (!differ->empty()) {
       const std::string what = "verification: " + *differ +

@@ -98,11 +98,12 @@ class DatabaseMigration {
   // with one stops the subscription: "invalid input value for enum"); after, views and
   // triggers. Compared by name; those it cannot make are named. Event DefinitionsCreated.
   Status FollowDefinitions(pg::Session& src, bool before_tables);
-  // Runs each of `statements` on the destination in its own transaction after `settings` (SET
-  // LOCAL ...), in rounds while one succeeds (one may need another made later in the list);
-  // returns for each why it failed ("" when it ran). kAborted when a stop was asked.
-  Result<std::vector<std::string>> MakeOnDestination(const std::vector<std::string>& statements,
-                                                     const std::string& settings);
+  // Runs the statements in `column` of rows[at[k]] on the destination, each in its own
+  // transaction after `settings` (SET LOCAL ...), in rounds while one succeeds (one may need
+  // another made later in the list); returns for each k why it failed ("" when it ran).
+  // kAborted when a stop was asked.
+  Result<std::vector<std::string>> MakeOnDestination(const pg::QueryResult& rows, const std::vector<size_t>& at,
+                                                     size_t column, const std::string& settings);
   // Indexes and constraints (primary keys, unique, exclusion, check, foreign keys) of tables on
   // both sides that the source has and the destination has not (made on the source after the
   // schema was copied): made on the destination from the source's definitions, keys before the
@@ -152,9 +153,10 @@ class DatabaseMigration {
   // `source_snapshot`: records the result in the status (and an event) and returns the
   // differences in one line, "" when every table matched.
   Result<std::string> Verify(const std::string& source_snapshot);
-  // Cutover's verification: a source snapshot, the subscription's confirmation of the source's
-  // position at that snapshot, then Verify. "" when every table matched.
-  Result<std::string> VerifyBeforeCutover();
+  // Cutover's verification on its source session `src` (left outside a transaction): a source
+  // snapshot, the subscription's confirmation of the source's position at that snapshot, then
+  // Verify. "" when every table matched.
+  Result<std::string> VerifyBeforeCutover(pg::Session& src);
   Status CreateSubscription();
   Status DropReplicationObjects();
   void Fail(const Status& st, const std::string& step);

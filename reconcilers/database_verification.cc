@@ -1,6 +1,7 @@
 // DatabaseMigration's spec.verify steps (verification.h does the comparing): after a one-time
 // copy under the copy's snapshot (DatabaseMigration::Step), and before a cutover drops the
 // replication objects (DatabaseMigration::Cutover).
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -39,9 +40,8 @@ Result<std::string> DatabaseMigration::Verify(const std::string& source_snapshot
   v.tables = got.tables;
   v.rows = got.rows;
   v.differing = static_cast<int64_t>(got.mismatches.size());
-  for (size_t i = 0; i < got.mismatches.size() && i < kKeptMismatches; ++i) v.mismatches.push_back(got.mismatches[i]);
-  if (got.mismatches.size() > kKeptMismatches)
-    v.mismatches.push_back("... and " + std::to_string(got.mismatches.size() - kKeptMismatches) + " more tables");
+  v.mismatches.assign(got.mismatches.begin(),
+                      got.mismatches.begin() + std::min(got.mismatches.size(), kKeptMismatches));
   v.time = NowRfc3339();
   SetDb([&](api::DatabaseStatus& d) { d.verification = v; });
 
@@ -63,28 +63,31 @@ Result<std::string> DatabaseMigration::Verify(const std::string& source_snapshot
   return why;
 }
 
-Result<std::string> DatabaseMigration::VerifyBeforeCutover() {
-  ASSIGN_OR_RETURN(auto session, e_.options_.connector->Connect(src_params_));
-  pg::Session& s = *session;
+Result<std::string> DatabaseMigration::VerifyBeforeCutover(pg::Session& s) {
+  // It holds the snapshot while the workers compare: no timeout may end it.
   for (const char* stmt : sql::kNoTimeoutSettings) RETURN_IF_ERROR(s.Query(stmt).status());
   // The snapshot first, then the source's position: every commit the snapshot sees is below it.
   RETURN_IF_ERROR(s.Exec("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"));
-  ASSIGN_OR_RETURN(auto exported, s.Query("SELECT pg_catalog.pg_export_snapshot()"));
-  ASSIGN_OR_RETURN(auto slot, s.Query(sql::kSlot, {name_, "0"}));
-  if (slot.empty()) return Status(StatusCode::kNotFound, "replication slot " + name_ + " not found on the source");
-  const std::string position = slot.Get(0, 4);
-  // Then the destination must have applied everything up to there before it is read.
-  auto deadline = std::chrono::steady_clock::now() + kConfirmTimeout;
-  for (;;) {
-    ASSIGN_OR_RETURN(slot, s.Query(sql::kSlot, {name_, position}));
-    if (!slot.empty() && slot.GetBool(0, 5)) break;
-    if (e_.StopRequested()) return Status(StatusCode::kAborted, "stopped");
-    if (std::chrono::steady_clock::now() > deadline)
-      return "the subscription has not confirmed the source's changes up to the comparison's snapshot within " +
-             std::to_string(kConfirmTimeout.count()) + " s";
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return Verify(exported.Get(0, 0));
+  auto differ = [&]() -> Result<std::string> {
+    ASSIGN_OR_RETURN(auto exported, s.Query("SELECT pg_catalog.pg_export_snapshot()"));
+    ASSIGN_OR_RETURN(auto slot, s.Query(sql::kSlot, {name_, "0"}));
+    if (slot.empty()) return Status(StatusCode::kNotFound, "replication slot " + name_ + " not found on the source");
+    const std::string position = slot.Get(0, 4);
+    // Then the destination must have applied everything up to there before it is read.
+    auto deadline = std::chrono::steady_clock::now() + kConfirmTimeout;
+    for (;;) {
+      ASSIGN_OR_RETURN(slot, s.Query(sql::kSlot, {name_, position}));
+      if (!slot.empty() && slot.GetBool(0, 5)) break;
+      if (e_.StopRequested()) return Status(StatusCode::kAborted, "stopped");
+      if (std::chrono::steady_clock::now() > deadline)
+        return "the subscription has not confirmed the source's changes up to the comparison's snapshot within " +
+               std::to_string(kConfirmTimeout.count()) + " s";
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return Verify(exported.Get(0, 0));
+  }();
+  (void)s.Exec("ROLLBACK");
+  return differ;
 }
 
 }  // namespace pgferry

@@ -1,13 +1,12 @@
 #include "reconcilers/verification.h"
 
 #include <algorithm>
-#include <atomic>
-#include <chrono>
 #include <future>
 #include <mutex>
 #include <optional>
 #include <thread>
 
+#include "reconcilers/cancel_on_stop.h"
 #include "reconcilers/engine_sql.h"
 #include "reconcilers/table_catalog.h"
 
@@ -18,6 +17,32 @@ namespace {
 constexpr int64_t kGroupMaxBytes = 4 << 20;
 constexpr size_t kGroupTables = 50;
 constexpr size_t kColumnChunk = 500;
+
+enum class RowHash { kNone, kHashText, kMd5 };
+
+// One query over `tables` (with `columns[i]`, the column names of tables[i]) whose rows are
+// (position from 1, row count, checksum as text or NULL for kNone). Quoted by `s`.
+std::string TallyQuery(pg::Session& s, const std::vector<const TableInfo*>& tables,
+                       const std::vector<std::vector<std::string>>& columns, RowHash hash) {
+  std::string q;
+  for (size_t i = 0; i < tables.size(); ++i) {
+    std::string row;
+    for (const auto& c : columns[i]) row += (row.empty() ? "x." : ", x.") + s.QuoteIdent(c);
+    row = "ROW(" + row + ")::text";
+    q += i ? "\nUNION ALL SELECT " : "SELECT ";
+    q += std::to_string(i + 1) + ", pg_catalog.count(*), ";
+    if (hash == RowHash::kHashText)
+      q += "pg_catalog.sum(pg_catalog.hashtextextended(" + row + ", 0))::text";
+    else if (hash == RowHash::kMd5)
+      q += "pg_catalog.sum(('x' || pg_catalog.substr(pg_catalog.md5(pg_catalog.convert_to(" + row +
+           ", 'UTF8')), 1, 16))::bit(64)::bigint)::text";
+    else
+      q += "NULL::text";
+    // A partitioned table is copied and compared as one, its partitions' rows together.
+    q += std::string(tables[i]->kind == 'p' ? " FROM " : " FROM ONLY ") + Qualified(s, *tables[i]) + " x";
+  }
+  return q;
+}
 
 // One table's tally on one server, or why it could not be read.
 struct Tally {
@@ -99,28 +124,6 @@ RowHash ChooseRowHash(pg::Session& source, pg::Session& destination) {
 
 }  // namespace
 
-std::string TallyQuery(pg::Session& s, const std::vector<const TableInfo*>& tables,
-                       const std::vector<std::vector<std::string>>& columns, RowHash hash) {
-  std::string q;
-  for (size_t i = 0; i < tables.size(); ++i) {
-    std::string row;
-    for (const auto& c : columns[i]) row += (row.empty() ? "x." : ", x.") + s.QuoteIdent(c);
-    row = "ROW(" + row + ")::text";
-    q += i ? "\nUNION ALL SELECT " : "SELECT ";
-    q += std::to_string(i + 1) + ", pg_catalog.count(*), ";
-    if (hash == RowHash::kHashText)
-      q += "pg_catalog.sum(pg_catalog.hashtextextended(" + row + ", 0))::text";
-    else if (hash == RowHash::kMd5)
-      q += "pg_catalog.sum(('x' || pg_catalog.substr(pg_catalog.md5(pg_catalog.convert_to(" + row +
-           ", 'UTF8')), 1, 16))::bit(64)::bigint)::text";
-    else
-      q += "NULL::text";
-    // A partitioned table is copied and compared as one, its partitions' rows together.
-    q += std::string(tables[i]->kind == 'p' ? " FROM " : " FROM ONLY ") + Qualified(s, *tables[i]) + " x";
-  }
-  return q;
-}
-
 Result<VerifyOutcome> VerifyTables(const VerifyOptions& o, const std::vector<const TableInfo*>& tables) {
   VerifyOutcome out;
   if (tables.empty()) return out;
@@ -175,18 +178,20 @@ Result<VerifyOutcome> VerifyTables(const VerifyOptions& o, const std::vector<con
   std::mutex mu;
   size_t next = 0;       // guarded by mu
   Status first_error;    // guarded by mu
-  std::vector<pg::Session*> live;  // guarded by mu
   auto stopped = [&] { return o.stop_requested && o.stop_requested(); };
+  CancelOnStop cancel(stopped);
   auto worker = [&] {
     auto sc = o.connector->Connect(o.source);
     auto dc = o.connector->Connect(o.destination);
     Status st = !sc.ok() ? sc.status().Prefixed("source") : !dc.ok() ? dc.status().Prefixed("destination") : Status::Ok();
     if (st.ok()) st = PrepareReader(**sc).Prefixed("source");
     if (st.ok()) st = PrepareReader(**dc).Prefixed("destination");
-    if (st.ok()) {
+    if (!st.ok()) {
       std::lock_guard<std::mutex> l(mu);
-      live.insert(live.end(), {sc->get(), dc->get()});
+      if (first_error.ok()) first_error = st;
+      return;
     }
+    auto watched = cancel.Watch({sc->get(), dc->get()});
     while (st.ok() && !stopped()) {
       std::vector<size_t> group;
       {
@@ -214,28 +219,12 @@ Result<VerifyOutcome> VerifyTables(const VerifyOptions& o, const std::vector<con
     }
     std::lock_guard<std::mutex> l(mu);
     if (!st.ok() && first_error.ok()) first_error = st;
-    if (sc.ok() && dc.ok())
-      live.erase(std::remove_if(live.begin(), live.end(),
-                                [&](pg::Session* x) { return x == sc->get() || x == dc->get(); }),
-                 live.end());
   };
-  std::atomic<bool> done{false};
-  std::thread watcher([&] {
-    while (!done) {
-      if (stopped()) {
-        std::lock_guard<std::mutex> l(mu);
-        for (pg::Session* x : live) x->Cancel();
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-  });
   std::vector<std::thread> threads;
   size_t jobs = std::max<size_t>(1, std::min(o.jobs, groups.size()));
   for (size_t i = 1; i < jobs; ++i) threads.emplace_back(worker);
   worker();
   for (auto& t : threads) t.join();
-  done = true;
-  watcher.join();
   if (stopped()) return Status(StatusCode::kAborted, "stopped during the verification");
   RETURN_IF_ERROR(first_error);
 

@@ -46,17 +46,10 @@ struct VerifyOutcome {
   std::string row_hash;  // "hashtextextended", "md5", or "" for counts
 };
 
-enum class RowHash { kNone, kHashText, kMd5 };
-
 // Compares `tables` as the copy reads them: an ordinary table FROM ONLY (an inheritance parent
-// counts its own rows), a partitioned table with its partitions. A table that cannot be read on either side is a mismatch naming the
-// server's message. An error only when the comparison could not run (a connection, the
+// counts its own rows), a partitioned table with its partitions. A table that cannot be read on
+// either side is a mismatch naming the server's message. An error only when the comparison could not run (a connection, the
 // snapshot); kAborted when stopped.
 Result<VerifyOutcome> VerifyTables(const VerifyOptions& options, const std::vector<const TableInfo*>& tables);
-
-// One query over `tables` (with `columns[i]`, the column names of tables[i]) whose rows are
-// (position from 1, row count, checksum as text or NULL for kNone). Quoted by `s`.
-std::string TallyQuery(pg::Session& s, const std::vector<const TableInfo*>& tables,
-                       const std::vector<std::vector<std::string>>& columns, RowHash hash);
 
 }  // namespace pgferry

@@ -85,6 +85,9 @@ void PrintStatusTable(const api::MigrationStatus& s, const std::vector<Generated
     std::printf("verification: database \"%s\": %s %s (%lld tables, %lld rows on the source)\n", d.dbname.c_str(),
                 v.mode.c_str(), v.result.c_str(), static_cast<long long>(v.tables), static_cast<long long>(v.rows));
     for (const auto& m : v.mismatches) std::printf("  differs: %s\n", m.c_str());
+    if (v.differing > static_cast<int64_t>(v.mismatches.size()))
+      std::printf("  ... and %lld more (pgferry verify lists them all)\n",
+                  static_cast<long long>(v.differing - static_cast<int64_t>(v.mismatches.size())));
   }
   std::printf("\n");
   TextTable total({"STATUS", "METHOD", "ERROR"});

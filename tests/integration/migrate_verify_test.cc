@@ -41,6 +41,12 @@ class VerifyTest : public MigrationTest {
     for (const auto& t : tables) sql += "DROP TRIGGER tamper ON " + t + ";";
     dst_->Exec(db, sql);
   }
+  // A one-time copy of database "app" (no roles) with spec.verify `mode`.
+  ManifestOptions CopyAppVerifying(const std::string& mode) {
+    auto o = Options();
+    o.extra_spec = "  databases: {include: [app]}\n  method: dump\n  roles: {migrate: false}\n  verify: " + mode + "\n";
+    return o;
+  }
   static const nlohmann::json& Verification(const nlohmann::json& status, const std::string& db) {
     static const nlohmann::json none;
     const nlohmann::json* d = Db(status, db);
@@ -122,8 +128,7 @@ TEST_F(VerifyTest, ChecksumsBetweenDatabasesOfDifferentEncodingsCompareTheUtf8Te
   ASSERT_EQ(src_->Scalar("app", "SELECT pg_encoding_to_char(encoding) FROM pg_database WHERE datname = 'app'"), "LATIN1");
   ASSERT_EQ(dst_->Scalar("app", "SELECT pg_encoding_to_char(encoding) FROM pg_database WHERE datname = 'app'"), "UTF8");
   TamperWithRowsArrivingAt("app", "IF NEW.id = 7 THEN NEW.name := 'Muller-7 \u00e0 \u00df'; END IF;");
-  auto o = Options();
-  o.extra_spec = "  databases: {include: [app]}\n  method: dump\n  roles: {migrate: false}\n  verify: checksums\n";
+  auto o = CopyAppVerifying("checksums");
   CommandResult run = Run("migrate", BuildManifest(o));
   EXPECT_EQ(run.exit_code, 1) << run.output << run.err;
   EXPECT_THAT(run.output,
@@ -162,8 +167,7 @@ TEST_F(VerifyTest, ACopyThatDiffersIsNamedTableByTableAndARerunComparesAgain) {
   dst_->Exec("postgres", "CREATE DATABASE app");
   TamperWithRowsArrivingAt("app", "IF TG_TABLE_NAME = 't' AND NEW.id = 7 THEN RETURN NULL; END IF; "
                                   "IF TG_TABLE_NAME = 'Other T' AND NEW.id = 3 THEN NEW.v := 'tampered'; END IF;");
-  auto o = Options();
-  o.extra_spec = "  databases: {include: [app]}\n  method: dump\n  roles: {migrate: false}\n  verify: checksums\n";
+  auto o = CopyAppVerifying("checksums");
   CommandResult run = Run("migrate", BuildManifest(o));
   EXPECT_EQ(run.exit_code, 1) << run.output << run.err;
   EXPECT_THAT(run.output, HasSubstr("verification: database \"app\": checksums failed (3 tables, 25 rows on the source)"));
@@ -181,7 +185,7 @@ TEST_F(VerifyTest, ACopyThatDiffersIsNamedTableByTableAndARerunComparesAgain) {
   EXPECT_EQ(Verification(status, "app")["differing"], 2);
 
   // Counts see the lost row, not the changed value.
-  o.extra_spec = "  databases: {include: [app]}\n  method: dump\n  roles: {migrate: false}\n  verify: counts\n";
+  o = CopyAppVerifying("counts");
   status = MigrateJson(BuildManifest(o), 1);
   EXPECT_EQ((*Db(status, "app"))["error"],
             "verification: 1 of 3 tables differ in row count: public.t: 10 rows on the source, 9 on the destination");
@@ -190,11 +194,35 @@ TEST_F(VerifyTest, ACopyThatDiffersIsNamedTableByTableAndARerunComparesAgain) {
   // Mended on the destination: the next run compares again, and the database is done.
   StopTampering("app", {"public.t", "public.\"Other T\"", "public.fine"});
   dst_->Exec("app", "INSERT INTO public.t VALUES (7, 'row 7'); UPDATE public.\"Other T\" SET v = 'row 3' WHERE id = 3");
-  o.extra_spec = "  databases: {include: [app]}\n  method: dump\n  roles: {migrate: false}\n  verify: checksums\n";
+  o = CopyAppVerifying("checksums");
   status = MigrateJson(BuildManifest(o));
   EXPECT_EQ((*Db(status, "app"))["status"], "done") << status.dump(2);
   EXPECT_EQ(Verification(status, "app")["result"], "passed");
   ExpectSameData("app");
+}
+
+// More differences than the status keeps: the first 20 are named there, `differing` counts them
+// all, and migrate's output says how many more there are.
+TEST_F(VerifyTest, TheStatusNamesTheFirstTwentyDifferencesAndCountsThemAll) {
+  StartServers();
+  src_->Exec("postgres", "CREATE DATABASE app");
+  src_->Exec("app", R"sql(
+    DO $$ BEGIN FOR i IN 1..25 LOOP
+      EXECUTE format('CREATE TABLE public.t%s (id int PRIMARY KEY)', i);
+      EXECUTE format('INSERT INTO public.t%s SELECT generate_series(1, 3)', i);
+    END LOOP; END $$;)sql");
+  dst_->Exec("postgres", "CREATE DATABASE app");
+  TamperWithRowsArrivingAt("app", "IF NEW.id = 2 THEN RETURN NULL; END IF;");
+  auto o = CopyAppVerifying("counts");
+  CommandResult run = Run("migrate", BuildManifest(o));
+  EXPECT_EQ(run.exit_code, 1) << run.output << run.err;
+  EXPECT_THAT(run.output, HasSubstr("  ... and 5 more (pgferry verify lists them all)\n"));
+  EXPECT_THAT(run.err, HasSubstr("; ... (the first 20 in status.databases[].verification, all with pgferry verify)"));
+  auto status = MigrateJson(BuildManifest(o), 1);
+  const auto& v = Verification(status, "app");
+  EXPECT_EQ(v["differing"], 25) << status.dump(2);
+  ASSERT_EQ(v["mismatches"].size(), 20u) << status.dump(2);
+  EXPECT_THAT(v["mismatches"][0].get<std::string>(), ::testing::EndsWith(": 3 rows on the source, 2 on the destination"));
 }
 
 // Replication: nothing is compared while it runs; the cutover compares first (once the
