@@ -7,6 +7,8 @@
 #include <chrono>
 #include <fstream>
 #include <iterator>
+#include <list>
+#include <mutex>
 #include <thread>
 
 extern char** environ;
@@ -85,10 +87,15 @@ nlohmann::json MigrationTest::MigrateJson(const std::string& manifest, int expec
   return j.is_discarded() ? nlohmann::json::object() : j;
 }
 
-const nlohmann::json* MigrationTest::Db(const nlohmann::json& status, const std::string& name) {
-  if (!status.contains("databases")) return nullptr;
+nlohmann::json* MigrationTest::Db(const nlohmann::json& status, const std::string& name) {
+  static std::mutex mu;
+  static std::list<nlohmann::json> copies;  // stable addresses for the test process's life
+  if (!status.is_object() || !status.contains("databases") || !status["databases"].is_array()) return nullptr;
   for (const auto& d : status["databases"])
-    if (d["dbname"] == name) return &d;
+    if (d.is_object() && d.value("dbname", "") == name) {
+      std::lock_guard<std::mutex> l(mu);
+      return &copies.emplace_back(d);
+    }
   return nullptr;
 }
 

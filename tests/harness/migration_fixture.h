@@ -29,7 +29,11 @@ class MigrationTest : public ::testing::Test {
   // `pgferry migrate -o json`; returns the status (fails the test on unparsable output).
   nlohmann::json MigrateJson(const std::string& manifest, int expect_exit = 0);
 
-  static const nlohmann::json* Db(const nlohmann::json& status, const std::string& name);
+  // The entry of database `name` in status.databases, or nullptr. A copy the caller may index
+  // with keys the status leaves out when empty (warnings, sequencesSynced, replicationObjects,
+  // verification): they read as null. operator[] on a const json with a missing key is
+  // undefined behaviour, which once crashed a test process at random.
+  static nlohmann::json* Db(const nlohmann::json& status, const std::string& name);
 
   // Starts `pgferry migrate -f <manifest> args...` in the background, stdout and stderr to
   // OutputOf(name); its pid (0 when it could not start).

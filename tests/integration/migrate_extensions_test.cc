@@ -94,7 +94,7 @@ TEST_F(ExtensionsTest, NonSuperuserReplicatesThroughAivenExtrasAndCutsOver) {
   auto o = NonSuperuser();
   o.extra_spec += "  method: replication\n";
   auto status = MigrateJson(BuildManifest(o));
-  const auto* db = Db(status, "shop");
+  auto* db = Db(status, "shop");
   ASSERT_NE(db, nullptr) << status.dump();
   EXPECT_EQ((*db)["method"], "replication") << status.dump();
   EXPECT_EQ((*db)["status"], "syncing") << status.dump();

@@ -49,7 +49,7 @@ class VerifyTest : public MigrationTest {
   }
   static const nlohmann::json& Verification(const nlohmann::json& status, const std::string& db) {
     static const nlohmann::json none;
-    const nlohmann::json* d = Db(status, db);
+    nlohmann::json* d = Db(status, db);
     return d != nullptr && d->contains("verification") ? (*d)["verification"] : none;
   }
 };
