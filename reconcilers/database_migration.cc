@@ -309,6 +309,26 @@ Status DatabaseMigration::RestoreSection(const std::string& section) {
   return SetState(section, "restored");
 }
 
+Status DatabaseMigration::AnalyzeAfterPostData() {
+  std::set<std::pair<std::string, std::string>> left;
+  for (const auto& t : analyze_after_post_data_) left.emplace(t.schema, t.name);
+  std::vector<std::string> schemas, names, later;
+  for (const auto& t : plan_.tables) {
+    schemas.push_back(t.schema);
+    names.push_back(t.name);
+    later.push_back(left.count({t.schema, t.name}) ? "t" : "f");
+  }
+  std::string query = sql::kAnalyzeAfterPostData;
+  const std::string marker = "%STATS_EXT_EMPTY%";
+  query.replace(query.find(marker), marker.size(), dst_->ServerVersion() >= 120000 ? sql::kStatsExtEmpty : "true");
+  ASSIGN_OR_RETURN(auto rows, dst_->Query(query, {TextArrayLiteral(schemas), TextArrayLiteral(names),
+                                                  TextArrayLiteral(later)}));
+  std::string list;
+  for (size_t i = 0; i < rows.size(); ++i) list += (i ? ", " : "") + rows.Get(i, 0);
+  if (list.empty()) return Status::Ok();
+  return dst_->Exec("ANALYZE " + list).Prefixed("analyze after post-data");
+}
+
 std::vector<const TableInfo*> DatabaseMigration::TablesNotCopiedYet() const {
   std::vector<const TableInfo*> out;
   for (const auto& t : plan_.tables)
@@ -852,6 +872,7 @@ Status DatabaseMigration::Step() {
       // leaves them for the next run, so the status must name them.
       SetDb([&](api::DatabaseStatus& d) { d.replicationObjects = {name_, name_, name_}; });
       RETURN_IF_ERROR(RestoreSection("post-data"));
+      RETURN_IF_ERROR(AnalyzeAfterPostData());
       Status sub = CreateSubscription();
       if (!sub.ok()) {
         if (e_.spec_.method != "auto" || sub.code() != StatusCode::kPermissionDenied)
@@ -905,14 +926,8 @@ Status DatabaseMigration::Step() {
     RETURN_IF_ERROR(SetState("data", "copied"));
   }
   RETURN_IF_ERROR(RestoreSection("post-data"));
-  // Tables whose indexes all came from the copy workers were analyzed there already.
-  if (copied_now) {
-    std::string list;
-    for (const auto& t : analyze_after_post_data_) list += (list.empty() ? "" : ", ") + Qualified(*dst_, t);
-    if (!list.empty()) RETURN_IF_ERROR(dst_->Exec("ANALYZE " + list));
-  } else {
-    RETURN_IF_ERROR(dst_->Exec("ANALYZE"));
-  }
+  // Tables copied in this run were analyzed by the copy workers already.
+  RETURN_IF_ERROR(copied_now ? AnalyzeAfterPostData() : dst_->Exec("ANALYZE"));
   RETURN_IF_ERROR(SetState("done", plan_.method));
   SetDb([&](api::DatabaseStatus& d) { d.status = api::kDbDone; });
   e_.Event("DatabaseCopied", "database \"" + plan_.dbname + "\" copied");

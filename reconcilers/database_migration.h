@@ -45,6 +45,9 @@ class DatabaseMigration {
   Status LoadState();
   Status SetState(const std::string& key, const std::string& value);
   Status RestoreSection(const std::string& section);
+  // After post-data: ANALYZE what it brought that the copy workers' ANALYZE could not see
+  // (engine_sql.h kAnalyzeAfterPostData), in one statement; nothing when there is none.
+  Status AnalyzeAfterPostData();
   // The tables of the plan without a copy mark, but extension configuration tables (CREATE
   // EXTENSION fills them, the copy replaces those rows).
   std::vector<const TableInfo*> TablesNotCopiedYet() const;
@@ -178,7 +181,8 @@ class DatabaseMigration {
   // snapshot) when pre-data is restored; post-data is restored from it later in the same run.
   // Empty on a rerun that restored pre-data earlier: post-data is then dumped on its own.
   std::unique_ptr<pg::Archive> schema_archive_;
-  // Tables with indexes left to post-data: analyzed again once it is restored (dump method).
+  // Tables with indexes left to post-data: analyzed again once it is restored when one of
+  // those has expressions (AnalyzeAfterPostData).
   std::vector<TableInfo> analyze_after_post_data_;
   // The source's WAL insert position (bytes, as kSlot gives it) at the previous PollSync; empty
   // before the first one. Caught up means the slot confirmed everything up to it, so a first

@@ -484,6 +484,45 @@ SELECT r.ord, i.indexrelid::text, ic.relname::text, pg_catalog.quote_ident(ic.re
  ORDER BY r.ord, coalesce(c.contype = 'p', false) DESC, ic.relname
 )sql";
 
+// What needs an ANALYZE once post-data is restored, on the destination: the copy workers analyzed
+// every table right after its indexes, so only what post-data brings that ANALYZE reads is left.
+// $1 schemas, $2 names of the database's tables, $3 whether the workers left indexes of that
+// table to post-data. Those tables when one of their indexes has expressions (ANALYZE gathers
+// statistics on index expressions; plain-column indexes change nothing), tables and populated
+// materialized views with a statistics object (CREATE STATISTICS is post-data) that has no data
+// yet, and populated materialized views (REFRESH is post-data) never analyzed. One quoted name a
+// row. %STATS_EXT_EMPTY% is the "has no data yet" test, by server version.
+inline constexpr const char* kAnalyzeAfterPostData = R"sql(
+WITH r AS MATERIALIZED (
+  SELECT c.oid AS relid, x.later
+    FROM ROWS FROM (pg_catalog.unnest($1::text[]), pg_catalog.unnest($2::text[]),
+                    pg_catalog.unnest($3::bool[])) AS x(nsp, rel, later)
+    JOIN pg_catalog.pg_namespace n ON n.nspname = x.nsp
+    JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = x.rel),
+m AS MATERIALIZED (
+  SELECT c.oid AS relid
+    FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+   WHERE c.relkind = 'm' AND c.relispopulated
+     AND n.nspname NOT IN ('pg_catalog', 'information_schema', '_pgferry')
+     AND n.nspname NOT LIKE 'pg\_toast%' AND n.nspname NOT LIKE 'pg\_temp\_%')
+SELECT pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname)
+  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+ WHERE (c.oid IN (SELECT relid FROM r WHERE later)
+        AND EXISTS (SELECT 1 FROM pg_catalog.pg_index i
+                     WHERE i.indrelid = c.oid AND i.indexprs IS NOT NULL))
+    OR (c.oid IN (SELECT relid FROM r UNION ALL SELECT relid FROM m)
+        AND EXISTS (SELECT 1 FROM pg_catalog.pg_statistic_ext s
+                     WHERE s.stxrelid = c.oid AND %STATS_EXT_EMPTY%))
+    OR (c.oid IN (SELECT relid FROM m)
+        AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stats st
+                         WHERE st.schemaname = n.nspname AND st.tablename = c.relname))
+ ORDER BY 1
+)sql";
+// PostgreSQL 12+: pg_stats_ext has a row for a statistics object once ANALYZE gave it data.
+inline constexpr const char* kStatsExtEmpty =
+    "NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stats_ext e JOIN pg_catalog.pg_namespace sn "
+    "ON sn.nspname = e.statistics_schemaname WHERE sn.oid = s.stxnamespace AND e.statistics_name = s.stxname)";
+
 // Index and constraint names the destination tables have already (position, 'i' index or 'c'
 // constraint, name).
 inline const std::string kExistingIndexNames = std::string(kTablesByName) + R"sql(

@@ -82,6 +82,13 @@ class MigrateIndexesTest : public MigrationTest {
       CREATE TABLE public.nokeys (v text);
       INSERT INTO public.nokeys VALUES ('a'), ('a');
 
+      -- What post-data brings that ANALYZE reads: a statistics object on a table without
+      -- indexes, and a materialized view (filled by post-data's REFRESH).
+      CREATE TABLE public.stats_t (a int, b int);
+      INSERT INTO public.stats_t SELECT g % 10, g % 20 FROM generate_series(1, 2000) g;
+      CREATE STATISTICS public."St.ats ""ab""" (ndistinct, dependencies) ON a, b FROM public.stats_t;
+      CREATE MATERIALIZED VIEW public.mv_counts AS SELECT a, count(*) AS n FROM public.stats_t GROUP BY a;
+
       CREATE FUNCTION public.touch() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END';
       CREATE TRIGGER touch BEFORE UPDATE ON public.child FOR EACH ROW EXECUTE FUNCTION public.touch();
       COMMENT ON INDEX "Odd.Schema"."Ix.Lower ""v""" IS 'a comment on a worker-built index';
@@ -140,8 +147,22 @@ TEST_F(MigrateIndexesTest, DumpBuildsEveryIndexAndConstraintWithTheSourcesNamesA
   EXPECT_EQ(built("public.events"), "");
   // Every copied table was analyzed.
   EXPECT_EQ(dst_->Scalar("app", "SELECT count(*) FROM pg_stat_user_tables WHERE relname IN "
-                                "('booking', 'child', 'nokeys', 'Tab \"q\" é') AND last_analyze IS NULL"),
+                                "('booking', 'child', 'nokeys', 'stats_t', 'Tab \"q\" é') AND last_analyze IS NULL"),
             "0");
+  // Once: post-data's exclusion constraint, clustered and replica-identity indexes and the
+  // partitioned table's index are on plain columns, which an ANALYZE after them would not see;
+  // stats_t twice, its statistics object comes with post-data.
+  EXPECT_EQ(dst_->Query("app", "SELECT relname, analyze_count FROM pg_stat_user_tables WHERE relname IN "
+                               "('booking', 'child', 'events_a', 'stats_t') ORDER BY 1"),
+            (Rows{{"booking", "1"}, {"child", "1"}, {"events_a", "1"}, {"stats_t", "2"}}));
+  // What post-data brought has statistics: the expression index it built, the statistics object
+  // (as the source's own ANALYZE gave it), the materialized view it filled.
+  EXPECT_EQ(dst_->Scalar("app", "SELECT count(*) FROM pg_stats WHERE tablename = 'expr_stats'"), "1");
+  src_->Exec("app", "ANALYZE public.stats_t");
+  const std::string ndistinct =
+      "SELECT n_distinct::text FROM pg_stats_ext WHERE statistics_name = 'St.ats \"ab\"'";
+  EXPECT_EQ(dst_->Scalar("app", ndistinct), src_->Scalar("app", ndistinct));
+  EXPECT_EQ(dst_->Scalar("app", "SELECT count(*) FROM pg_stats WHERE tablename = 'mv_counts'"), "2");
 
   // The constraints work: the deferrable unique defers, the primary key refuses a duplicate.
   dst_->Exec("app", "BEGIN; UPDATE \"Odd.Schema\".\"Tab \"\"q\"\" é\" SET u = u + 1; COMMIT");

@@ -954,5 +954,37 @@ TEST_F(ReplicationTest, DestinationTableWithForeignRowsFailsNamingIt) {
   EXPECT_EQ(LeftoverReplicationObjects({"shop"}), 0);
 }
 
+// Post-data brings what the copy workers' ANALYZE could not see: an expression index of a
+// partitioned table, a statistics object, a materialized view it fills. Replication analyzes
+// them before the subscription starts, as the one-time copy does.
+TEST_F(ReplicationTest, WhatPostDataBringsIsAnalyzedBeforeTheSubscriptionStarts) {
+  StartServers();
+  src_->Exec("postgres", "CREATE DATABASE app");
+  src_->Exec("app", R"sql(
+    CREATE TABLE public.m (id int, at date, v text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+    CREATE TABLE public.m_a PARTITION OF public.m FOR VALUES FROM ('2024-01-01') TO ('2030-01-01');
+    CREATE INDEX m_lower ON public.m (lower(v));
+    INSERT INTO public.m SELECT g, date '2024-01-01' + g, 'V' || (g % 7) FROM generate_series(1, 500) g;
+    CREATE TABLE public.s (id int PRIMARY KEY, a int, b int);
+    INSERT INTO public.s SELECT g, g % 10, g % 20 FROM generate_series(1, 2000) g;
+    CREATE STATISTICS public.s_ab (ndistinct) ON a, b FROM public.s;
+    CREATE MATERIALIZED VIEW public.mv AS SELECT a, count(*) AS n FROM public.s GROUP BY a;)sql");
+  auto o = Options();
+  o.extra_spec = "  databases: {include: [app]}\n";
+  auto status = MigrateJson(BuildManifest(o));
+  ASSERT_NE(Db(status, "app"), nullptr);
+  EXPECT_EQ((*Db(status, "app"))["method"], "replication") << status.dump(2);
+  EXPECT_EQ((*Db(status, "app"))["status"], "syncing") << status.dump(2);
+  ExpectSameData("app");
+  const std::string expression_stats =
+      "SELECT count(*) FROM pg_stats s JOIN pg_index i ON s.tablename = i.indexrelid::regclass::text "
+      "WHERE i.indrelid = 'public.m_a'::regclass AND i.indexprs IS NOT NULL";
+  EXPECT_EQ(dst_->Scalar("app", expression_stats), "1");
+  src_->Exec("app", "ANALYZE public.s");
+  const std::string ndistinct = "SELECT n_distinct::text FROM pg_stats_ext WHERE statistics_name = 's_ab'";
+  EXPECT_EQ(dst_->Scalar("app", ndistinct), src_->Scalar("app", ndistinct));
+  EXPECT_EQ(dst_->Scalar("app", "SELECT count(*) FROM pg_stats WHERE tablename = 'mv'"), "2");
+}
+
 }  // namespace
 }  // namespace pgferry::testing
