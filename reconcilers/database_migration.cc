@@ -309,6 +309,13 @@ Status DatabaseMigration::RestoreSection(const std::string& section) {
   return SetState(section, "restored");
 }
 
+void DatabaseMigration::FlushSourceWal(pg::Session& s) {
+  if (!s.Exec("BEGIN").ok()) return;
+  bool ok = s.Query("SELECT pg_catalog.set_config('synchronous_commit', 'on', true)").ok() &&
+            s.Query(sql::kFlushSourceWal).ok();
+  (void)s.Exec(ok ? "COMMIT" : "ROLLBACK");
+}
+
 Status DatabaseMigration::AnalyzeAfterPostData() {
   std::set<std::pair<std::string, std::string>> left;
   for (const auto& t : analyze_after_post_data_) left.emplace(t.schema, t.name);
@@ -1580,6 +1587,9 @@ bool DatabaseMigration::PollSync() {
   bool caught_up = lag <= e_.spec_.replication.maxLagBytes ||
                    (!last_current_lsn_.empty() && slot->GetBool(0, 5));
   last_current_lsn_ = slot->Get(0, 4);
+  // The slot can confirm only what the source has flushed: have it flush what it holds back,
+  // so that the next poll can find the position confirmed.
+  if (!caught_up) FlushSourceWal(**src);
   // A worker that fails (a row in the way of an insert, a table missing here) retries every few
   // seconds and the lag only grows: say so, with where the reason is, instead of just waiting.
   bool failing = false;

@@ -48,6 +48,10 @@ class DatabaseMigration {
   // After post-data: ANALYZE what it brought that the copy workers' ANALYZE could not see
   // (engine_sql.h kAnalyzeAfterPostData), in one statement; nothing when there is none.
   Status AnalyzeAfterPostData();
+  // engine_sql.h kFlushSourceWal on `s` (a source session), in a transaction of its own so that
+  // no setting outlives it, even through a pooler; best effort: a failure leaves the flush to
+  // the server.
+  static void FlushSourceWal(pg::Session& s);
   // The tables of the plan without a copy mark, but extension configuration tables (CREATE
   // EXTENSION fills them, the copy replaces those rows).
   std::vector<const TableInfo*> TablesNotCopiedYet() const;

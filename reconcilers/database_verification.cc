@@ -75,9 +75,15 @@ Result<std::string> DatabaseMigration::VerifyBeforeCutover(pg::Session& s) {
     const std::string position = slot.Get(0, 4);
     // Then the destination must have applied everything up to there before it is read.
     auto deadline = std::chrono::steady_clock::now() + kConfirmTimeout;
-    for (;;) {
+    for (int polls = 0;; ++polls) {
       ASSIGN_OR_RETURN(slot, s.Query(sql::kSlot, {name_, position}));
       if (!slot.empty() && slot.GetBool(0, 5)) break;
+      // The slot confirms flushed WAL only (engine_sql.h kFlushSourceWal); this session is in
+      // its read-only snapshot, so another one asks, now and every 2 s.
+      if (polls % 20 == 0) {
+        auto other = e_.options_.connector->Connect(src_params_);
+        if (other.ok()) FlushSourceWal(**other);
+      }
       if (e_.StopRequested()) return Status(StatusCode::kAborted, "stopped");
       if (std::chrono::steady_clock::now() > deadline)
         return "the subscription has not confirmed the source's changes up to the comparison's snapshot within " +

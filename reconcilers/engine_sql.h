@@ -426,6 +426,17 @@ SELECT s.active, s.active_pid,
        COALESCE(pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_insert_lsn(), s.restart_lsn), 0)::bigint
   FROM pg_catalog.pg_replication_slots s, p WHERE s.slot_name = $1
 )sql";
+// Makes the source flush WAL that is only in its buffers (insert position past the flush
+// position): the statement takes a transaction id, so its commit, with synchronous_commit = on
+// (FlushSourceWal sets it for the transaction), writes a commit record and flushes everything
+// before it. Nothing when all is flushed. Why: a walsender decodes flushed WAL only, and a
+// record no transaction commits (a non-transactional logical message, the background writer's
+// standby snapshot) waits in a partly filled WAL page until the page fills or a checkpoint, so a
+// slot could not confirm the insert position (kSlot) of an idle source for 20 s and more.
+inline constexpr const char* kFlushSourceWal = R"sql(
+SELECT CASE WHEN pg_catalog.pg_current_wal_insert_lsn() > pg_catalog.pg_current_wal_flush_lsn()
+            THEN pg_catalog.txid_current() END
+)sql";
 inline constexpr const char* kSlotsWithPrefix = R"sql(
 SELECT slot_name, database FROM pg_catalog.pg_replication_slots
  WHERE slot_name LIKE $1 || '%'
