@@ -51,6 +51,20 @@ class ReplicationTest : public MigrationTest {
     ASSERT_TRUE(WaitUntil([&] { return src_->Scalar("postgres", "SHOW wal_writer_delay") == "10s"; }));
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
+  // Database "app" on the source with what post-data brings for ANALYZE to read: a partitioned
+  // table with an expression index, a statistics object, a materialized view.
+  void CreateApp() {
+    src_->Exec("postgres", "CREATE DATABASE app");
+    src_->Exec("app", R"sql(
+      CREATE TABLE public.m (id int, at date, v text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+      CREATE TABLE public.m_a PARTITION OF public.m FOR VALUES FROM ('2024-01-01') TO ('2030-01-01');
+      CREATE INDEX m_lower ON public.m (lower(v));
+      INSERT INTO public.m SELECT g, date '2024-01-01' + g, 'V' || (g % 7) FROM generate_series(1, 500) g;
+      CREATE TABLE public.s (id int PRIMARY KEY, a int, b int);
+      INSERT INTO public.s SELECT g, g % 10, g % 20 FROM generate_series(1, 2000) g;
+      CREATE STATISTICS public.s_ab (ndistinct) ON a, b FROM public.s;
+      CREATE MATERIALIZED VIEW public.mv AS SELECT a, count(*) AS n FROM public.s GROUP BY a;)sql");
+  }
   void CreateShop(const PgCluster& c, const std::string& db = "shop") {
     c.Exec("postgres", "CREATE DATABASE " + QuoteIdent(db));
     c.Exec(db, R"sql(
@@ -928,17 +942,8 @@ TEST_F(ReplicationTest, ARowCommittedJustBeforeTheCutoverReachesTheDestination) 
 // run is in sync in about 2 s; the bound is six times that, and half the wait it replaces.
 TEST_F(ReplicationTest, AnIdleSourcesUnflushedWalDoesNotKeepTheDatabaseBehind) {
   StartServers();
-  src_->Exec("postgres", "CREATE DATABASE app");
-  src_->Exec("app", R"sql(
-    CREATE TABLE public.m (id int, at date, v text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
-    CREATE TABLE public.m_a PARTITION OF public.m FOR VALUES FROM ('2024-01-01') TO ('2030-01-01');
-    CREATE INDEX m_lower ON public.m (lower(v));
-    INSERT INTO public.m SELECT g, date '2024-01-01' + g, 'V' || (g % 7) FROM generate_series(1, 500) g;
-    CREATE TABLE public.s (id int PRIMARY KEY, a int, b int);
-    INSERT INTO public.s SELECT g, g % 10, g % 20 FROM generate_series(1, 2000) g;
-    CREATE STATISTICS public.s_ab (ndistinct) ON a, b FROM public.s;
-    CREATE MATERIALIZED VIEW public.mv AS SELECT a, count(*) AS n FROM public.s GROUP BY a;
-    ANALYZE;)sql");
+  CreateApp();
+  src_->Exec("app", "ANALYZE");
   auto o = Options();
   o.extra_spec = "  databases: {include: [app]}\n";
   pid_t pid = SpawnMigrate(BuildManifest(o), "idle", {"-o", "json"});
@@ -993,16 +998,7 @@ TEST_F(ReplicationTest, DestinationTableWithForeignRowsFailsNamingIt) {
 // them before the subscription starts, as the one-time copy does.
 TEST_F(ReplicationTest, WhatPostDataBringsIsAnalyzedBeforeTheSubscriptionStarts) {
   StartServers();
-  src_->Exec("postgres", "CREATE DATABASE app");
-  src_->Exec("app", R"sql(
-    CREATE TABLE public.m (id int, at date, v text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
-    CREATE TABLE public.m_a PARTITION OF public.m FOR VALUES FROM ('2024-01-01') TO ('2030-01-01');
-    CREATE INDEX m_lower ON public.m (lower(v));
-    INSERT INTO public.m SELECT g, date '2024-01-01' + g, 'V' || (g % 7) FROM generate_series(1, 500) g;
-    CREATE TABLE public.s (id int PRIMARY KEY, a int, b int);
-    INSERT INTO public.s SELECT g, g % 10, g % 20 FROM generate_series(1, 2000) g;
-    CREATE STATISTICS public.s_ab (ndistinct) ON a, b FROM public.s;
-    CREATE MATERIALIZED VIEW public.mv AS SELECT a, count(*) AS n FROM public.s GROUP BY a;)sql");
+  CreateApp();
   auto o = Options();
   o.extra_spec = "  databases: {include: [app]}\n";
   auto status = MigrateJson(BuildManifest(o));
