@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <mutex>
 
 namespace pgferry::fakeapi {
@@ -129,8 +131,20 @@ class RequestStreamOpener : public StreamOpener {
 
 }  // namespace
 
+// The handler calls under way. cpprestsdk runs a request's continuation on its thread pool, and
+// one could still be running (or not yet started) when Stop closed the listener; the owner then
+// destroyed what the handler uses (ApiServer) and the test process crashed at random on a server
+// restart. Stop now refuses new calls and waits for those running.
+struct InFlight {
+  std::mutex mu;
+  std::condition_variable done;
+  int running = 0;
+  bool stopped = false;
+};
+
 struct HttpTransport::Impl {
   std::unique_ptr<http_listener> listener;
+  std::shared_ptr<InFlight> in_flight = std::make_shared<InFlight>();
 };
 
 HttpTransport::HttpTransport(Handler handler, std::optional<TlsMaterial> tls)
@@ -164,8 +178,21 @@ Status HttpTransport::Start(const std::string& host, int port) {
     try {
       auto listener = std::make_unique<http_listener>(uri, config);
       Handler handler = handler_;
-      listener->support([handler](http_request request) {
-        request.extract_vector().then([handler, request](pplx::task<std::vector<unsigned char>> body_task) mutable {
+      std::shared_ptr<InFlight> in_flight = impl_->in_flight;
+      listener->support([handler, in_flight](http_request request) {
+        request.extract_vector().then([handler, in_flight, request](pplx::task<std::vector<unsigned char>> body_task) mutable {
+          {
+            std::lock_guard<std::mutex> l(in_flight->mu);
+            if (in_flight->stopped) return;
+            ++in_flight->running;
+          }
+          struct Leave {
+            InFlight& f;
+            ~Leave() {
+              std::lock_guard<std::mutex> l(f.mu);
+              if (--f.running == 0) f.done.notify_all();
+            }
+          } leave{*in_flight};
           HttpRequest req;
           req.method = request.method();
           req.target = request.request_uri().to_string();
@@ -218,6 +245,13 @@ void HttpTransport::Stop() {
   try {
     impl_->listener->close().wait();
   } catch (...) {
+  }
+  {
+    // Watch streams were ended by the owner first (ApiServer::Shutdown), so the calls under way
+    // return soon; the bound only keeps a stuck one from hanging the test.
+    std::unique_lock<std::mutex> l(impl_->in_flight->mu);
+    impl_->in_flight->stopped = true;
+    impl_->in_flight->done.wait_for(l, std::chrono::seconds(10), [&] { return impl_->in_flight->running == 0; });
   }
   impl_->listener.reset();
 }
