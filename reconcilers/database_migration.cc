@@ -310,26 +310,22 @@ Status DatabaseMigration::RestoreSection(const std::string& section) {
 }
 
 void DatabaseMigration::FlushSourceWal(pg::Session& s) {
-  if (!s.Exec("BEGIN").ok()) return;
-  bool ok = s.Query("SELECT pg_catalog.set_config('synchronous_commit', 'on', true)").ok() &&
-            s.Query(sql::kFlushSourceWal).ok();
-  (void)s.Exec(ok ? "COMMIT" : "ROLLBACK");
+  if (!s.Exec(sql::kFlushSourceWal).ok()) (void)s.Exec("ROLLBACK");
 }
 
 Status DatabaseMigration::AnalyzeAfterPostData() {
-  std::set<std::pair<std::string, std::string>> left;
-  for (const auto& t : analyze_after_post_data_) left.emplace(t.schema, t.name);
-  std::vector<std::string> schemas, names, later;
+  std::vector<const TableInfo*> tables;
+  std::vector<std::string> later;
   for (const auto& t : plan_.tables) {
-    schemas.push_back(t.schema);
-    names.push_back(t.name);
-    later.push_back(left.count({t.schema, t.name}) ? "t" : "f");
+    tables.push_back(&t);
+    later.push_back(analyze_after_post_data_.count(TableKey(t)) ? "t" : "f");
   }
   std::string query = sql::kAnalyzeAfterPostData;
   const std::string marker = "%STATS_EXT_EMPTY%";
   query.replace(query.find(marker), marker.size(), dst_->ServerVersion() >= 120000 ? sql::kStatsExtEmpty : "true");
-  ASSIGN_OR_RETURN(auto rows, dst_->Query(query, {TextArrayLiteral(schemas), TextArrayLiteral(names),
-                                                  TextArrayLiteral(later)}));
+  auto params = NameParams(tables);
+  params.push_back(TextArrayLiteral(later));
+  ASSIGN_OR_RETURN(auto rows, dst_->Query(query, params));
   std::string list;
   for (size_t i = 0; i < rows.size(); ++i) list += (i ? ", " : "") + rows.Get(i, 0);
   if (list.empty()) return Status::Ok();
@@ -376,7 +372,7 @@ struct DatabaseMigration::CopyShared {
   std::mutex mu;
   Status first_error;
   std::map<std::string, std::string> in_memory;  // state rows, when the destination keeps none
-  std::vector<TableInfo> analyze_later;           // tables with indexes left to post-data
+  std::set<std::string> analyze_later;            // TableKey of tables with indexes left to post-data
 };
 
 Status DatabaseMigration::CopyTables(const std::string& snapshot) {
@@ -484,8 +480,7 @@ Status DatabaseMigration::CopyTables(const std::string& snapshot) {
   for (size_t i = 1; i < jobs; ++i) threads.emplace_back(worker);
   worker();
   for (auto& t : threads) t.join();
-  analyze_after_post_data_.insert(analyze_after_post_data_.end(), shared.analyze_later.begin(),
-                                  shared.analyze_later.end());
+  analyze_after_post_data_.insert(shared.analyze_later.begin(), shared.analyze_later.end());
   if (!refused_settings.empty())
     SetDb([&](api::DatabaseStatus& d) {
       d.warnings.push_back("bulk-load setting refused by the destination: " + refused_settings.front());
@@ -570,7 +565,7 @@ void DatabaseMigration::RecordRows(const std::vector<CopyItem>& items, const std
 void DatabaseMigration::RecordIndexes(const TableInfo& t, const TableIndexResult& built, CopyShared& shared) {
   std::lock_guard<std::mutex> l(shared.mu);
   if (stateless_) shared.in_memory[IndexStateKey(t)] = built.state_value;
-  if (!built.all_built) shared.analyze_later.push_back(t);
+  if (!built.all_built) shared.analyze_later.insert(TableKey(t));
 }
 
 Status DatabaseMigration::CopyBatch(pg::Session& s, pg::Session& d, const std::vector<CopyItem>& items,
@@ -1587,9 +1582,9 @@ bool DatabaseMigration::PollSync() {
   bool caught_up = lag <= e_.spec_.replication.maxLagBytes ||
                    (!last_current_lsn_.empty() && slot->GetBool(0, 5));
   last_current_lsn_ = slot->Get(0, 4);
-  // The slot can confirm only what the source has flushed: have it flush what it holds back,
-  // so that the next poll can find the position confirmed.
-  if (!caught_up) FlushSourceWal(**src);
+  // The slot can confirm only what the source has flushed: when that is all it lacks, have the
+  // source flush what it holds back, so that the next poll can find the position confirmed.
+  if (!caught_up && slot->GetBool(0, 7)) FlushSourceWal(**src);
   // A worker that fails (a row in the way of an insert, a table missing here) retries every few
   // seconds and the lag only grows: say so, with where the reason is, instead of just waiting.
   bool failing = false;

@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <vector>
 #include <string>
 
@@ -48,9 +49,9 @@ class DatabaseMigration {
   // After post-data: ANALYZE what it brought that the copy workers' ANALYZE could not see
   // (engine_sql.h kAnalyzeAfterPostData), in one statement; nothing when there is none.
   Status AnalyzeAfterPostData();
-  // engine_sql.h kFlushSourceWal on `s` (a source session), in a transaction of its own so that
-  // no setting outlives it, even through a pooler; best effort: a failure leaves the flush to
-  // the server.
+  // engine_sql.h kFlushSourceWal on `s` (a source session; its setting lasts for its own
+  // transaction only, even through a pooler); best effort: a failure leaves the flush to the
+  // server.
   static void FlushSourceWal(pg::Session& s);
   // The tables of the plan without a copy mark, but extension configuration tables (CREATE
   // EXTENSION fills them, the copy replaces those rows).
@@ -185,9 +186,9 @@ class DatabaseMigration {
   // snapshot) when pre-data is restored; post-data is restored from it later in the same run.
   // Empty on a rerun that restored pre-data earlier: post-data is then dumped on its own.
   std::unique_ptr<pg::Archive> schema_archive_;
-  // Tables with indexes left to post-data: analyzed again once it is restored when one of
-  // those has expressions (AnalyzeAfterPostData).
-  std::vector<TableInfo> analyze_after_post_data_;
+  // TableKey of the tables with indexes left to post-data: analyzed again once it is restored
+  // when one of those has expressions (AnalyzeAfterPostData).
+  std::set<std::string> analyze_after_post_data_;
   // The source's WAL insert position (bytes, as kSlot gives it) at the previous PollSync; empty
   // before the first one. Caught up means the slot confirmed everything up to it, so a first
   // poll can never count as caught up just because it has nothing to compare with (a cutover

@@ -75,12 +75,13 @@ Result<std::string> DatabaseMigration::VerifyBeforeCutover(pg::Session& s) {
     const std::string position = slot.Get(0, 4);
     // Then the destination must have applied everything up to there before it is read.
     auto deadline = std::chrono::steady_clock::now() + kConfirmTimeout;
-    for (int polls = 0;; ++polls) {
+    for (int polls = 0, flushed_at = -20;; ++polls) {
       ASSIGN_OR_RETURN(slot, s.Query(sql::kSlot, {name_, position}));
       if (!slot.empty() && slot.GetBool(0, 5)) break;
       // The slot confirms flushed WAL only (engine_sql.h kFlushSourceWal); this session is in
-      // its read-only snapshot, so another one asks, now and every 2 s.
-      if (polls % 20 == 0) {
+      // its read-only snapshot, so another one asks when that is what is missing, at most every 2 s.
+      if (!slot.empty() && slot.GetBool(0, 7) && polls - flushed_at >= 20) {
+        flushed_at = polls;
         auto other = e_.options_.connector->Connect(src_params_);
         if (other.ok()) FlushSourceWal(**other);
       }

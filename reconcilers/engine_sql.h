@@ -413,7 +413,9 @@ inline constexpr const char* kSubscriptionErrors =
 // the new page's header, where no record ends: confirming the last record reaches the boundary
 // only, and an idle source would never look caught up; so the header is taken off. Columns:
 // active, active_pid, lag bytes, confirmed_flush_lsn, the position, confirmed >= $2 (a
-// position an earlier poll returned), WAL the slot retains.
+// position an earlier poll returned), WAL the slot retains, and whether the slot has confirmed
+// all the source has flushed while more is inserted (then only a flush lets it go further:
+// kFlushSourceWal).
 inline constexpr const char* kSlot = R"sql(
 WITH w AS (SELECT pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_insert_lsn(), '0/0') AS b,
                   pg_catalog.pg_size_bytes(pg_catalog.current_setting('wal_segment_size')) AS seg,
@@ -423,20 +425,23 @@ SELECT s.active, s.active_pid,
        (p.pos - pg_catalog.pg_wal_lsn_diff(s.confirmed_flush_lsn, '0/0'))::bigint,
        s.confirmed_flush_lsn::text, p.pos::text,
        pg_catalog.pg_wal_lsn_diff(s.confirmed_flush_lsn, '0/0') >= $2::numeric,
-       COALESCE(pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_insert_lsn(), s.restart_lsn), 0)::bigint
+       COALESCE(pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_insert_lsn(), s.restart_lsn), 0)::bigint,
+       s.confirmed_flush_lsn >= pg_catalog.pg_current_wal_flush_lsn()
+         AND pg_catalog.pg_current_wal_insert_lsn() > pg_catalog.pg_current_wal_flush_lsn()
   FROM pg_catalog.pg_replication_slots s, p WHERE s.slot_name = $1
 )sql";
 // Makes the source flush WAL that is only in its buffers (insert position past the flush
 // position): the statement takes a transaction id, so its commit, with synchronous_commit = on
-// (FlushSourceWal sets it for the transaction), writes a commit record and flushes everything
-// before it. Nothing when all is flushed. Why: a walsender decodes flushed WAL only, and a
-// record no transaction commits (a non-transactional logical message, the background writer's
-// standby snapshot) waits in a partly filled WAL page until the page fills or a checkpoint, so a
-// slot could not confirm the insert position (kSlot) of an idle source for 20 s and more.
-inline constexpr const char* kFlushSourceWal = R"sql(
-SELECT CASE WHEN pg_catalog.pg_current_wal_insert_lsn() > pg_catalog.pg_current_wal_flush_lsn()
-            THEN pg_catalog.txid_current() END
-)sql";
+// for this transaction only, writes a commit record and flushes everything before it. Nothing
+// when all is flushed. Why: a walsender decodes flushed WAL only, and a record no transaction
+// commits (a non-transactional logical message, the background writer's standby snapshot) waits
+// in a partly filled WAL page until the page fills or a checkpoint, so a slot could not confirm
+// the insert position (kSlot) of an idle source for 20 s and more. Sent when kSlot's last column
+// says so; one round trip.
+inline constexpr const char* kFlushSourceWal =
+    "BEGIN; SET LOCAL synchronous_commit = on; "
+    "SELECT CASE WHEN pg_catalog.pg_current_wal_insert_lsn() > pg_catalog.pg_current_wal_flush_lsn() "
+    "THEN pg_catalog.txid_current() END; COMMIT";
 inline constexpr const char* kSlotsWithPrefix = R"sql(
 SELECT slot_name, database FROM pg_catalog.pg_replication_slots
  WHERE slot_name LIKE $1 || '%'
