@@ -112,6 +112,8 @@ DatabaseMigration::DatabaseMigration(MigrationEngine& engine, const DatabasePlan
                    [](const TableInfo& a, const TableInfo& b) { return a.bytes > b.bytes; });
 }
 
+DatabaseMigration::~DatabaseMigration() { DropSchemaDump(); }
+
 void DatabaseMigration::SetDb(const std::function<void(api::DatabaseStatus&)>& f) {
   {
     std::lock_guard<std::recursive_mutex> lock(e_.mu_);
@@ -153,6 +155,7 @@ void DatabaseMigration::SetUp() {
       if (std::find(d.warnings.begin(), d.warnings.end(), w) == d.warnings.end()) d.warnings.push_back(w);
   });
   Status st = Step();
+  DropSchemaDump();  // a step that failed before the pre-data restore left it unused
   if (!st.ok()) Fail(st, "");
   // Done or failed: nothing more happens here in this run, so give back its connections (the
   // lock among them) instead of holding two per database until every database is through.
@@ -173,6 +176,7 @@ Status DatabaseMigration::EnsureDatabase() {
   if (!src.ok()) return src.status().Prefixed("source");
   ASSIGN_OR_RETURN(auto def, (*src)->Query(sql::kDatabaseDefinition, {plan_.dbname}));
   if (def.empty()) return NotFound("database is gone from the source");
+  StartSchemaDump();
   pg::Session& d = **boot;
   std::string base = "CREATE DATABASE " + d.QuoteIdent(plan_.dbname) +
                      " TEMPLATE template0 ENCODING " + d.QuoteLiteral(def.Get(0, 0)) +
@@ -187,8 +191,8 @@ Status DatabaseMigration::EnsureDatabase() {
   return Status::Ok();
 }
 
-Status DatabaseMigration::LoadState() {
-  auto s = e_.options_.connector->Connect(dst_params_);
+Status DatabaseMigration::LoadState(Result<std::unique_ptr<pg::Session>> session) {
+  auto s = session.ok() && *session ? std::move(session) : e_.options_.connector->Connect(dst_params_);
   if (!s.ok()) return s.status().Prefixed("destination");
   dst_ = std::move(*s);
   if (stateless_) return Status::Ok();
@@ -221,10 +225,62 @@ Status DatabaseMigration::LoadState() {
 }
 
 Status DatabaseMigration::SetState(const std::string& key, const std::string& value) {
-  if (!stateless_)
-    RETURN_IF_ERROR(dst_->Query(sql::kWriteState, {e_.options_.migration_id, key, value}).status());
+  if (!stateless_) {
+    // Only "done" and "subscribed" (which end a run's work on the database) wait for the WAL
+    // flush, which makes everything before them durable, the copy workers' commits
+    // (synchronous_commit = off) included. The other marks do not: the first commit that waited
+    // after the copy waited for all of its unflushed WAL (40-70 ms at the S1 size on a durable
+    // server), which the WAL writer flushes meanwhile. A crash loses at most the marks written
+    // since the server's last flush, and a rerun redoes their steps.
+    bool durable = key == "done" || key == "subscribed";
+    if (!durable) RETURN_IF_ERROR(dst_->Exec("BEGIN; SET LOCAL synchronous_commit = off"));
+    Status st = dst_->Query(sql::kWriteState, {e_.options_.migration_id, key, value}).status();
+    if (st.ok() && !durable) st = dst_->Exec("COMMIT");
+    if (!st.ok()) {
+      if (!durable) (void)dst_->Exec("ROLLBACK");
+      return st;
+    }
+  }
   state_[key] = value;
   return Status::Ok();
+}
+
+std::vector<std::string> DatabaseMigration::SchemaDumpArgs(bool with_pre_data) const {
+  std::vector<std::string> dump_args = {"--section=post-data", "--no-publications", "--no-subscriptions"};
+  if (with_pre_data) dump_args.push_back("--section=pre-data");
+  if (!e_.spec_.extensions.exclude.empty()) {
+    // pg_dump (PG14+) keeps only the extensions named with --extension; name the others.
+    for (const auto& probe : e_.probe_.databases) {
+      if (probe.name != plan_.dbname || !probe.source) continue;
+      bool any = false;
+      for (const auto& ext : probe.source->extensions) {
+        if (std::find(e_.spec_.extensions.exclude.begin(), e_.spec_.extensions.exclude.end(),
+                      ext.name) != e_.spec_.extensions.exclude.end())
+          continue;
+        dump_args.push_back("--extension=" + ext.name);
+        any = true;
+      }
+      if (!any) dump_args.push_back("--extension=pgferry_no_extension_matches_this");
+    }
+  }
+  return dump_args;
+}
+
+void DatabaseMigration::StartSchemaDump() {
+  if (schema_dump_.valid()) return;
+  drop_schema_dump_ = false;
+  schema_dump_ = std::async(std::launch::async, [this, args = SchemaDumpArgs(true)] {
+    SchemaDump out;
+    out.archive = pg::DumpToArchive(src_params_, args, &out.r,
+                                    [this] { return drop_schema_dump_ || e_.StopRequested(); });
+    return out;
+  });
+}
+
+void DatabaseMigration::DropSchemaDump() {
+  if (!schema_dump_.valid()) return;
+  drop_schema_dump_ = true;
+  schema_dump_.get();
 }
 
 Status DatabaseMigration::RestoreSection(const std::string& section) {
@@ -246,23 +302,7 @@ Status DatabaseMigration::RestoreSection(const std::string& section) {
   }
   // Pre-data dumps post-data too (one pg_dump reads the catalogs once; for 10,000 tables that
   // is seconds), for the post-data restore of this run.
-  std::vector<std::string> dump_args = {"--section=post-data", "--no-publications", "--no-subscriptions"};
-  if (section == "pre-data") dump_args.push_back("--section=pre-data");
-  if (!e_.spec_.extensions.exclude.empty()) {
-    // pg_dump (PG14+) keeps only the extensions named with --extension; name the others.
-    for (const auto& probe : e_.probe_.databases) {
-      if (probe.name != plan_.dbname || !probe.source) continue;
-      bool any = false;
-      for (const auto& ext : probe.source->extensions) {
-        if (std::find(e_.spec_.extensions.exclude.begin(), e_.spec_.extensions.exclude.end(),
-                      ext.name) != e_.spec_.extensions.exclude.end())
-          continue;
-        dump_args.push_back("--extension=" + ext.name);
-        any = true;
-      }
-      if (!any) dump_args.push_back("--extension=pgferry_no_extension_matches_this");
-    }
-  }
+  std::vector<std::string> dump_args = SchemaDumpArgs(section == "pre-data");
   // From an archive, pg_restore can also run the remaining post-data steps (foreign key checks,
   // partitioned tables' indexes) dump.jobs at a time.
   std::vector<std::string> restore_args = {"--section=" + section};
@@ -276,7 +316,15 @@ Status DatabaseMigration::RestoreSection(const std::string& section) {
   pg::StopFn stop = [this] { return e_.StopRequested(); };
   const Status stopped(StatusCode::kAborted, "stopped during the schema restore (" + section + ")");
   bool dumped_now = section == "pre-data" || !schema_archive_;
-  if (section == "pre-data") {
+  if (section == "pre-data" && schema_dump_.valid()) {
+    // Dumped while the database was created (StartSchemaDump); restored from the archive.
+    SchemaDump dumped = schema_dump_.get();
+    r = dumped.r;
+    if (!dumped.archive.ok()) return dumped.archive.status();
+    schema_archive_ = std::move(*dumped.archive);
+    if (!r.stopped && r.dump_exit == 0)
+      RETURN_IF_ERROR(pg::RestoreFromArchive(*schema_archive_, dst_params_, restore_args, {}, &r, stop));
+  } else if (section == "pre-data") {
     // Restored while pg_dump writes, as through a plain pipe; the archive is kept for post-data.
     ASSIGN_OR_RETURN(schema_archive_, pg::DumpRestoreKeepingArchive(src_params_, dump_args, dst_params_,
                                                                     restore_args, &r, stop));
@@ -440,8 +488,10 @@ Status DatabaseMigration::CopyTables(const std::string& snapshot) {
   // destination's, which rolls back) or an index build, either of which can take minutes.
   CancelOnStop cancel([this] { return e_.StopRequested(); });
   auto worker = [&]() {
+    // Both connections at once: each is a few round trips and a SCRAM exchange (~10 ms).
+    auto dst_connecting = std::async(std::launch::async, [&] { return e_.options_.connector->Connect(dst_params_); });
     auto src = e_.options_.connector->Connect(src_params_);
-    auto dst = e_.options_.connector->Connect(dst_params_);
+    auto dst = dst_connecting.get();
     Status st = !src.ok() ? src.status() : !dst.ok() ? dst.status() : Status::Ok();
     if (st.ok()) {
       pg::Session& s = **src;
@@ -492,7 +542,11 @@ Status DatabaseMigration::CopyTables(const std::string& snapshot) {
     state_.insert(shared.in_memory.begin(), shared.in_memory.end());
     return Status::Ok();
   }
-  return LoadState();  // the workers wrote table marks through their own sessions
+  // The workers wrote the table marks through their own sessions. dst_ sat idle while they
+  // copied: it is kept (a new connection costs ~10 ms) unless it is gone, as after an
+  // idle-session timeout or a restart of the server.
+  if (dst_ && dst_->Query("SELECT 1").ok()) return LoadState(std::move(dst_));
+  return LoadState();
 }
 
 Result<int64_t> DatabaseMigration::RelayTable(pg::Session& s, pg::Session& d, const TableInfo& t,
@@ -809,8 +863,12 @@ Status DatabaseMigration::LockDatabase() {
 
 Status DatabaseMigration::Step() {
   RETURN_IF_ERROR(EnsureDatabase());
-  RETURN_IF_ERROR(LockDatabase());
-  RETURN_IF_ERROR(LoadState());
+  // The state session connects while the run lock is taken; it reads nothing before the lock.
+  auto connecting = std::async(std::launch::async, [&] { return e_.options_.connector->Connect(dst_params_); });
+  Status locked = LockDatabase();
+  auto state_session = connecting.get();
+  RETURN_IF_ERROR(locked);
+  RETURN_IF_ERROR(LoadState(std::move(state_session)));
   if (state_.count("done")) {
     SetDb([&](api::DatabaseStatus& d) {
       d.status = api::kDbDone;

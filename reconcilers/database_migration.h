@@ -10,6 +10,8 @@
 // with copy_data = false after it, so each change is applied exactly once.
 #pragma once
 
+#include <atomic>
+#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -27,6 +29,9 @@ namespace pgferry {
 class DatabaseMigration {
  public:
   DatabaseMigration(MigrationEngine& engine, const DatabasePlan& plan);
+  ~DatabaseMigration();
+  DatabaseMigration(const DatabaseMigration&) = delete;
+  DatabaseMigration& operator=(const DatabaseMigration&) = delete;
 
   // Brings the database to done (dump, schema_only) or to a running subscription
   // (replication). Failures are recorded in the database's status.
@@ -43,9 +48,18 @@ class DatabaseMigration {
   Status EnsureDatabase();
   // Takes the destination database's run lock (engine_sql.h kTryRunLock), or says who has it.
   Status LockDatabase();
-  Status LoadState();
+  // Connects dst_ (or takes `session`, already connected to the database) and reads state_.
+  Status LoadState(Result<std::unique_ptr<pg::Session>> session = std::unique_ptr<pg::Session>());
   Status SetState(const std::string& key, const std::string& value);
   Status RestoreSection(const std::string& section);
+  // pg_dump's arguments for the schema: post-data, and pre-data too when `with_pre_data`.
+  std::vector<std::string> SchemaDumpArgs(bool with_pre_data) const;
+  // Starts pg_dump of both schema sections into an archive on a thread of its own (EnsureDatabase,
+  // for a database it is about to create: pre-data is restored next, so the dump runs while
+  // CREATE DATABASE, the run lock and the state table do). RestoreSection("pre-data") takes it.
+  void StartSchemaDump();
+  // Stops an unused schema dump (pg_dump gets SIGTERM) and waits for its thread.
+  void DropSchemaDump();
   // After post-data: ANALYZE what it brought that the copy workers' ANALYZE could not see
   // (engine_sql.h kAnalyzeAfterPostData), in one statement; nothing when there is none.
   Status AnalyzeAfterPostData();
@@ -186,6 +200,12 @@ class DatabaseMigration {
   // snapshot) when pre-data is restored; post-data is restored from it later in the same run.
   // Empty on a rerun that restored pre-data earlier: post-data is then dumped on its own.
   std::unique_ptr<pg::Archive> schema_archive_;
+  struct SchemaDump {
+    Result<std::unique_ptr<pg::Archive>> archive = Status(StatusCode::kInternal, "not dumped");
+    pg::DumpRestoreResult r;
+  };
+  std::future<SchemaDump> schema_dump_;  // StartSchemaDump's, until RestoreSection takes it
+  std::atomic<bool> drop_schema_dump_{false};
   // TableKey of the tables with indexes left to post-data: analyzed again once it is restored
   // when one of those has expressions (AnalyzeAfterPostData).
   std::set<std::string> analyze_after_post_data_;

@@ -38,7 +38,9 @@
 # docs/performance.md.
 #
 # Every run copies into a freshly started destination server (tests/harness/pgcluster), the
-# source gets a CHECKPOINT first, and the tool order rotates from run to run. After every run the
+# source gets a CHECKPOINT first and the machine a `sync` (no run starts while the kernel still
+# writes back what the dataset build or an earlier run left dirty), and the tool order rotates
+# from run to run. After every run the
 # destination is compared with the source: row count and an order-independent checksum per table
 # (sum of the first 64 bits of md5(row::text)), the number of tables, indexes (valid ones) and
 # constraints, and for the one-time copies the sequence values. Replication objects are dropped
@@ -491,6 +493,7 @@ run_tool() {
   LOG="$section-$tool-$db-$run"
   start_cluster dst; DST_PORT=$PORT DST_HOST=$HOST
   src_psql postgres -c CHECKPOINT
+  sync
   local ok=1 t_start t_verify=0
   RSS_OWN="" RSS_TREE="" CPU="" CPU_OWN=""
   if [ $PROFILE = 1 ]; then

@@ -688,6 +688,88 @@ TEST_F(MigrateTest, SchemaRestoreSessionsCommitAsynchronously) {
   EXPECT_EQ((*Db(status, "app"))["sequencesSynced"].size(), 1u) << status.dump(2);
 }
 
+// For a database it creates, pgferry dumps the schema while CREATE DATABASE runs: the archive
+// is there before the database is.
+TEST_F(MigrateTest, TheSchemaIsDumpedWhileCreateDatabaseRuns) {
+  StartServers();
+  src_->Exec("postgres", "CREATE DATABASE app");
+  src_->Exec("app", "CREATE TABLE public.t (id int PRIMARY KEY, v text);"
+                    "INSERT INTO public.t SELECT g, 'v' || g FROM generate_series(1, 100) g");
+  // CREATE DATABASE ... TEMPLATE template0 waits while a destination transaction holds
+  // template0 (COMMENT ON DATABASE locks it against CREATE DATABASE's share lock).
+  std::thread holder([this] {
+    dst_->Exec("postgres", "BEGIN; COMMENT ON DATABASE template0 IS 'held'; SELECT pg_sleep(4); ROLLBACK");
+  });
+  EXPECT_TRUE(WaitUntil([&] {
+    return dst_->Scalar("postgres", "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'BEGIN; COMMENT%'") == "1";
+  }));
+  auto o = Options();
+  o.extra_spec = "  databases: {include: [app]}\n  method: dump\n  roles: {migrate: false}\n";
+  std::string tmp = dir_.path() + "/tmp";
+  std::filesystem::create_directory(tmp);
+  setenv("TMPDIR", tmp.c_str(), 1);
+  pid_t pid = SpawnMigrate(BuildManifest(o), "run");
+  unsetenv("TMPDIR");
+  ASSERT_NE(pid, 0);
+  auto archive_written = [&] {
+    for (const auto& d : std::filesystem::directory_iterator(tmp)) {
+      std::error_code ec;
+      auto size = std::filesystem::file_size(d.path() / "schema.dump", ec);
+      if (!ec && size > 0) return true;
+    }
+    return false;
+  };
+  bool waiting = WaitUntil([&] {
+    return dst_->Scalar("postgres", "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'CREATE DATABASE%' "
+                                    "AND wait_event_type = 'Lock'") == "1";
+  });
+  EXPECT_TRUE(waiting) << "CREATE DATABASE never waited";
+  EXPECT_TRUE(WaitUntil(archive_written)) << "no schema archive while CREATE DATABASE waits";
+  EXPECT_EQ(dst_->Scalar("postgres", "SELECT count(*) FROM pg_database WHERE datname = 'app'"), "0");
+  holder.join();
+  EXPECT_EQ(ExitCodeOf(pid), 0) << ReadFile(OutputOf("run"));
+  ExpectSameData("app");
+  EXPECT_TRUE(std::filesystem::is_empty(tmp)) << "pgferry left files in TMPDIR";
+}
+
+// pg_dump of the schema starts with CREATE DATABASE (it only reads the source). When CREATE
+// DATABASE fails, that pg_dump is stopped, not waited for, and its archive removed; nothing is
+// left behind and a rerun copies the database.
+TEST_F(MigrateTest, ACreateDatabaseThatFailsStopsTheSchemaDumpStartedWithIt) {
+  StartServers();
+  src_->Exec("postgres", "CREATE DATABASE app");
+  src_->Exec("app", "CREATE TABLE public.t (id int PRIMARY KEY, v text);"
+                    "INSERT INTO public.t SELECT g, 'v' || g FROM generate_series(1, 100) g;"
+                    "CREATE TABLE public.p (id int) PARTITION BY RANGE (id)");
+  dst_->Exec("postgres", "ALTER DATABASE postgres SET default_transaction_read_only = on");
+  auto o = Options();
+  o.extra_spec = "  databases: {include: [app]}\n  method: dump\n  roles: {migrate: false}\n";
+  std::string tmp = dir_.path() + "/tmp";
+  std::filesystem::create_directory(tmp);
+  // The run's pg_dump waits for public.p (LOCK TABLE) while a source transaction holds it
+  // (the checks read the size of ordinary tables only, which would wait too).
+  std::thread blocker = HoldSourceTable("app", "public.p", 6);
+  CommandResult r = RunCommand({PgferryBinary(), "migrate", "-f", dir_.Write("m.yaml", BuildManifest(o)),
+                                "-o", "json"}, "", {"TMPDIR=" + tmp});
+  // Still held: the run ended without waiting for its pg_dump.
+  EXPECT_EQ(src_->Scalar("app", "SELECT count(*) FROM pg_locks WHERE relation = 'public.p'::regclass "
+                                "AND mode = 'AccessExclusiveLock' AND granted"), "1") << r.output << r.err;
+  EXPECT_EQ(r.exit_code, 1) << r.output << r.err;
+  auto status = nlohmann::json::parse(r.output);
+  ASSERT_NE(Db(status, "app"), nullptr) << status.dump(2);
+  EXPECT_EQ((*Db(status, "app"))["status"], "failed") << status.dump(2);
+  EXPECT_THAT((*Db(status, "app"))["error"].get<std::string>(),
+              HasSubstr("cannot execute CREATE DATABASE in a read-only transaction"));
+  EXPECT_TRUE(std::filesystem::is_empty(tmp)) << "pgferry left files in TMPDIR";
+  EXPECT_TRUE(WaitUntil([&] {
+    return src_->Scalar("postgres", "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pg_dump'") == "0";
+  })) << "the schema dump still runs";
+  EXPECT_EQ(dst_->Scalar("postgres", "SELECT count(*) FROM pg_database WHERE datname = 'app'"), "0");
+  blocker.join();
+  dst_->Exec("template1", "ALTER DATABASE postgres RESET default_transaction_read_only");
+  CopyAppOnceAndExpectEqual();
+}
+
 // PgBouncer refuses the options startup parameter; pg_restore then runs again without it (the
 // server's own synchronous_commit) and the migration through the pooler completes.
 TEST_F(MigrateTest, SchemaRestoreThroughPgBouncerRunsWithoutStartupOptions) {
