@@ -191,10 +191,13 @@ Status DatabaseMigration::EnsureDatabase() {
   return Status::Ok();
 }
 
-Status DatabaseMigration::LoadState(Result<std::unique_ptr<pg::Session>> session) {
-  auto s = session.ok() && *session ? std::move(session) : e_.options_.connector->Connect(dst_params_);
-  if (!s.ok()) return s.status().Prefixed("destination");
-  dst_ = std::move(*s);
+Status DatabaseMigration::LoadState(std::unique_ptr<pg::Session> session) {
+  if (!session) {
+    auto s = e_.options_.connector->Connect(dst_params_);
+    if (!s.ok()) return s.status().Prefixed("destination");
+    session = std::move(*s);
+  }
+  dst_ = std::move(session);
   if (stateless_) return Status::Ok();
   Status created = dst_->Exec(sql::kCreateState);
   if (created.code() == StatusCode::kPermissionDenied) {
@@ -206,6 +209,10 @@ Status DatabaseMigration::LoadState(Result<std::unique_ptr<pg::Session>> session
     return Status::Ok();
   }
   RETURN_IF_ERROR(created.Prefixed("create _pgferry.state"));
+  return ReadState();
+}
+
+Status DatabaseMigration::ReadState() {
   ASSIGN_OR_RETURN(auto rows, dst_->Query(sql::kReadState, {e_.options_.migration_id}));
   state_.clear();
   // Table marks hold the rows copied: a rerun reports the tables and rows copied so far.
@@ -543,10 +550,10 @@ Status DatabaseMigration::CopyTables(const std::string& snapshot) {
     return Status::Ok();
   }
   // The workers wrote the table marks through their own sessions. dst_ sat idle while they
-  // copied: it is kept (a new connection costs ~10 ms) unless it is gone, as after an
+  // copied: it is read through (a new connection costs ~10 ms) unless it is gone, as after an
   // idle-session timeout or a restart of the server.
-  if (dst_ && dst_->Query("SELECT 1").ok()) return LoadState(std::move(dst_));
-  return LoadState();
+  Status read = ReadState();
+  return read.ok() ? read : LoadState();
 }
 
 Result<int64_t> DatabaseMigration::RelayTable(pg::Session& s, pg::Session& d, const TableInfo& t,
@@ -751,7 +758,7 @@ Status DatabaseMigration::ResetInterruptedReplicationCopy() {
     RETURN_IF_ERROR(dst_->Query(sql::kDeleteTableStates, {e_.options_.migration_id}).status());
   for (auto it = state_.begin(); it != state_.end();)
     it = StartsWith(it->first, "table:") ? state_.erase(it) : std::next(it);
-  return LoadState();
+  return stateless_ ? Status::Ok() : ReadState();
 }
 
 Status DatabaseMigration::CreatePublication() {
@@ -868,7 +875,8 @@ Status DatabaseMigration::Step() {
   Status locked = LockDatabase();
   auto state_session = connecting.get();
   RETURN_IF_ERROR(locked);
-  RETURN_IF_ERROR(LoadState(std::move(state_session)));
+  if (!state_session.ok()) return state_session.status().Prefixed("destination");
+  RETURN_IF_ERROR(LoadState(std::move(*state_session)));
   if (state_.count("done")) {
     SetDb([&](api::DatabaseStatus& d) {
       d.status = api::kDbDone;

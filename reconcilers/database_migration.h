@@ -48,8 +48,11 @@ class DatabaseMigration {
   Status EnsureDatabase();
   // Takes the destination database's run lock (engine_sql.h kTryRunLock), or says who has it.
   Status LockDatabase();
-  // Connects dst_ (or takes `session`, already connected to the database) and reads state_.
-  Status LoadState(Result<std::unique_ptr<pg::Session>> session = std::unique_ptr<pg::Session>());
+  // Connects dst_ (or takes `session`, already connected to the database), creates the state
+  // table if missing and reads state_.
+  Status LoadState(std::unique_ptr<pg::Session> session = nullptr);
+  // Reads state_ again through dst_ (rows and tables copied into the status with it).
+  Status ReadState();
   Status SetState(const std::string& key, const std::string& value);
   Status RestoreSection(const std::string& section);
   // pg_dump's arguments for the schema: post-data, and pre-data too when `with_pre_data`.
