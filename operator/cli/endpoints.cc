@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <mutex>
+#include <vector>
 #include <nlohmann/json.hpp>
 
 #include "operator/cli/commands.h"
@@ -16,15 +18,36 @@
 namespace pgferry::cli {
 namespace {
 
+// The CA files this process wrote. libpq (and the pg_dump/pg_restore children) read them while
+// the command runs; they are removed when the process exits normally (after main returns, or
+// exit()): `pgferry migrate` turns SIGINT/SIGTERM into a stop and returns. Only a killed process
+// leaves its file behind.
+class CaFiles {
+ public:
+  ~CaFiles() {
+    for (const auto& p : paths_) unlink(p.c_str());
+  }
+  Result<std::string> Write(const std::string& pem) {
+    const char* tmp = std::getenv("TMPDIR");
+    std::string path = std::string(tmp && *tmp ? tmp : "/tmp") + "/pgferry-ca.XXXXXX";
+    int fd = mkstemp(path.data());
+    if (fd < 0) return Internal("cannot create a temporary file for the CA certificate");
+    std::lock_guard<std::mutex> lock(mu_);
+    paths_.push_back(path);
+    ssize_t n = write(fd, pem.data(), pem.size());
+    close(fd);
+    if (n != static_cast<ssize_t>(pem.size())) return Internal("cannot write the CA certificate");
+    return path;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::string> paths_;  // guarded by mu_
+};
+
 Result<std::string> WriteCaFile(const std::string& pem) {
-  std::string path = std::string(std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp") +
-                     "/pgferry-ca.XXXXXX";
-  int fd = mkstemp(path.data());
-  if (fd < 0) return Internal("cannot create a temporary file for the CA certificate");
-  ssize_t n = write(fd, pem.data(), pem.size());
-  close(fd);
-  if (n != static_cast<ssize_t>(pem.size())) return Internal("cannot write the CA certificate");
-  return path;
+  static CaFiles files;
+  return files.Write(pem);
 }
 
 Result<pg::ConnParams> Params(const api::ServerSpec& server, const manifest::Manifest& m,

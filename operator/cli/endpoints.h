@@ -1,6 +1,7 @@
 // Builds the connection parameters of both servers from a loaded manifest: the ServerSpec plus
 // the credentials from its Secrets. A CA certificate given through sslRootCertSecretRef is
-// written to a private temporary file (libpq wants a path) that lives as long as the process.
+// written to a private temporary file (libpq wants a path) that lives as long as the process
+// and is removed when it exits.
 #pragma once
 
 #include <optional>

@@ -8,8 +8,10 @@
 #include <gmock/gmock.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 
 #include "tests/e2e/operator_fixture.h"
@@ -271,12 +273,31 @@ TEST_F(ExamplesTest, NonSuperuserSourceVerifiesTheCertificateAndReplicates) {
   for (std::string l; std::getline(pem, l);) indented += "    " + l + "\n";
   manifest.replace(manifest.find(placeholder), placeholder.size(), indented);
 
+  // pgferry writes the pasted CA to a file under TMPDIR (libpq wants a path); every command
+  // below must remove it, and the schema archive, before it exits.
+  const std::string tmpdir = Scratch("tmp");
+  std::filesystem::create_directory(tmpdir);
+  struct TmpdirForCommands {
+    explicit TmpdirForCommands(const std::string& d) {
+      if (const char* v = std::getenv("TMPDIR")) saved = v;
+      setenv("TMPDIR", d.c_str(), 1);
+    }
+    ~TmpdirForCommands() { saved ? setenv("TMPDIR", saved->c_str(), 1) : unsetenv("TMPDIR"); }
+    std::optional<std::string> saved;
+  } tmpdir_for_commands(tmpdir);
+  auto left_in_tmpdir = [&] {
+    std::string names;
+    for (const auto& e : std::filesystem::directory_iterator(tmpdir)) names += e.path().filename().string() + " ";
+    return names;
+  };
+
   // verify-full with the pasted CA: pgferry's own connections verify the certificate, and
   // another CA is refused.
   WriteFile(Scratch("right-ca.yaml"), manifest);
   CommandResult r = RunCommand({OperatorBinary(), "check", "-f", Scratch("right-ca.yaml")}, dir_);
   EXPECT_EQ(r.exit_code, 0) << r.all();
   EXPECT_THAT(r.out, ::testing::ContainsRegex("app +replication")) << r.out;
+  EXPECT_EQ(left_in_tmpdir(), "") << "pgferry check left files in TMPDIR";
   std::string wrong = manifest;
   r = RunCommand(
       {"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
@@ -291,6 +312,7 @@ TEST_F(ExamplesTest, NonSuperuserSourceVerifiesTheCertificateAndReplicates) {
   r = RunCommand({OperatorBinary(), "check", "-f", Scratch("wrong-ca.yaml")}, dir_);
   EXPECT_EQ(r.exit_code, 3) << r.all();
   EXPECT_THAT(r.all(), HasSubstr("certificate")) << r.all();
+  EXPECT_EQ(left_in_tmpdir(), "") << "a refused pgferry check left files in TMPDIR";
 
   // The migration: the destination's subscription connects to the source too.
   Json status = Migrate(manifest);
@@ -301,11 +323,13 @@ TEST_F(ExamplesTest, NonSuperuserSourceVerifiesTheCertificateAndReplicates) {
   EXPECT_THAT(Db(status, "app").dump(), HasSubstr("sslmode=require, not verify-full"))
       << status.dump(2);
   ExpectSameTable("app", "public.accounts");
+  EXPECT_EQ(left_in_tmpdir(), "") << "pgferry migrate left files in TMPDIR";
 
   r = RunCommand({OperatorBinary(), "cleanup", "-f", Scratch("migration.yaml")}, dir_,
                  std::chrono::minutes(2));
   EXPECT_EQ(r.exit_code, 0) << r.all();
   EXPECT_EQ(Leftovers(), 0);
+  EXPECT_EQ(left_in_tmpdir(), "") << "pgferry cleanup left files in TMPDIR";
 }
 
 }  // namespace
