@@ -609,4 +609,37 @@ SELECT a.pid, coalesce(a.application_name, ''), coalesce(pg_catalog.host(a.clien
    AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())
 )sql";
 
+// LockWaitWatch (lock_wait_watch.h): the sessions of user $1 run by pgferry or its pg_dump and
+// pg_restore (application pgferry/pg_dump, pgferry/pg_restore) that have waited at least $2 seconds for a lock, one row per process holding it:
+// waiter pid, database, application, seconds waited, lock type, relation oid ('' for none),
+// mode; holder pid, user, application, state, seconds its transaction has been open ('' when
+// not visible to this user). The holder's query is left out on purpose.
+inline constexpr const char* kLockWaits = R"sql(
+SELECT w.pid, coalesce(w.datname::text, ''), coalesce(w.application_name, ''),
+       floor(extract(epoch FROM pg_catalog.now() - w.query_start))::bigint,
+       l.locktype, coalesce(l.relation::text, ''), l.mode,
+       bp.pid, coalesce(b.usename::text, ''), coalesce(b.application_name, ''), coalesce(b.state, ''),
+       coalesce(floor(extract(epoch FROM pg_catalog.now() - b.xact_start))::bigint::text, '')
+  FROM pg_catalog.pg_stat_activity w
+  JOIN pg_catalog.pg_locks l ON l.pid = w.pid AND NOT l.granted
+  CROSS JOIN LATERAL pg_catalog.unnest(pg_catalog.pg_blocking_pids(w.pid)) AS bp(pid)
+  LEFT JOIN pg_catalog.pg_stat_activity b ON b.pid = bp.pid
+ WHERE w.wait_event_type = 'Lock' AND w.usename = $1
+   AND (w.application_name = 'pgferry' OR w.application_name LIKE 'pgferry/%')
+   AND w.pid <> pg_catalog.pg_backend_pid()
+   AND w.query_start <= pg_catalog.now() - pg_catalog.make_interval(secs => $2::float8)
+ ORDER BY 1, 8
+)sql";
+
+// The relation a lock is on, by oid: qualified, quoted name and what kind of relation it is.
+inline constexpr const char* kRelationForLock = R"sql(
+SELECT pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname),
+       CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'table' WHEN 'i' THEN 'index'
+                      WHEN 'I' THEN 'index' WHEN 'S' THEN 'sequence' WHEN 'v' THEN 'view'
+                      WHEN 'm' THEN 'materialized view' WHEN 'f' THEN 'foreign table'
+                      ELSE 'relation' END
+  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.oid = $1::pg_catalog.oid
+)sql";
+
 }  // namespace pgferry::sql

@@ -6,6 +6,7 @@
 
 #include "reconcilers/database_migration.h"
 #include "reconcilers/engine_sql.h"
+#include "reconcilers/lock_wait_watch.h"
 #include "reconcilers/names.h"
 #include "reconcilers/role_migration.h"
 #include "reconcilers/status_summary.h"
@@ -54,6 +55,11 @@ RunOutcome MigrationEngine::Run() {
     status_->error.reset();
   }
   Publish();
+  // For the whole run: a session of this run that waits for a lock is reported (an event and a
+  // log line) instead of leaving the run silent (lock_wait_watch.h).
+  LockWaitWatch lock_watch(*options_.connector,
+                           {{"source", options_.endpoints.source}, {"destination", options_.endpoints.destination}},
+                           [this](const std::string& m) { Event("WaitingForLock", m, true); });
   auto probe = Probe(*options_.connector, spec_, options_.endpoints);
   if (!probe.ok()) {
     std::lock_guard<std::recursive_mutex> lock(mu_);

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "operator/cli/commands.h"
+#include "reconcilers/lock_wait_watch.h"
 #include "reconcilers/names.h"
 
 namespace pgferry::cli {
@@ -89,7 +90,14 @@ int Load(const char* cmd, const CommandLine& cl, Loaded* out) {
 }
 
 std::optional<PreflightInput> ProbeOrReport(const char* cmd, pg::Connector& connector, const Loaded& l, bool json) {
-  auto in = Probe(connector, l.manifest.migration.spec, l.endpoints);
+  Result<PreflightInput> in = Internal("not probed");
+  {
+    // The probe reads every selected table's size, which waits while another session holds a
+    // table in ACCESS EXCLUSIVE mode: say so on stderr instead of hanging silently.
+    LockWaitWatch watch(connector, {{"source", l.endpoints.source}, {"destination", l.endpoints.destination}},
+                        [cmd](const std::string& m) { std::fprintf(stderr, "pgferry %s: waiting: %s\n", cmd, m.c_str()); });
+    in = Probe(connector, l.manifest.migration.spec, l.endpoints);
+  }
   if (in.ok()) return std::move(*in);
   if (json)
     std::cout << nlohmann::json({{"ok", false}, {"errors", {in.status().message()}}})

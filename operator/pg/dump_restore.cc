@@ -56,10 +56,14 @@ bool RefusedStartupOptions(const DumpRestoreResult& r) {
   return r.restore_exit != 0 && r.restore_stderr.find("startup parameter") != std::string::npos;
 }
 
-std::string ConninfoNoPassword(const ConnParams& p) {
+// The tool's connection string, password left out (it goes through PGPASSWORD). Its sessions
+// show as "pgferry/pg_dump" and "pgferry/pg_restore" in pg_stat_activity, so that a DBA (and
+// LockWaitWatch, and the tests) can tell them from pgferry's own sessions.
+std::string ToolConninfo(const ConnParams& p, const std::string& tool) {
   ConnParams q = p;
   q.password.clear();
   q.replication.clear();
+  q.application_name = p.application_name + "/" + tool;
   return q.ConninfoWithPassword();
 }
 
@@ -317,7 +321,7 @@ Status RestoreTrying(const Archive& archive, const ConnParams& destination,
     if (!lf) return Internal("cannot write " + list);
     rargs.push_back("--use-list=" + list);
   }
-  rargs.push_back("--dbname=" + ConninfoNoPassword(destination));
+  rargs.push_back("--dbname=" + ToolConninfo(destination, "pg_restore"));
   rargs.push_back(archive.path());
   std::string ignored;
   for (const std::string& o : options) {
@@ -344,9 +348,9 @@ Result<std::unique_ptr<Archive>> DumpRestoreKeepingArchive(const ConnParams& sou
   std::string dir = PgToolsDir();
   std::vector<std::string> dargs = dump_args;
   dargs.push_back("--format=custom");
-  dargs.push_back("--dbname=" + ConninfoNoPassword(source));
+  dargs.push_back("--dbname=" + ToolConninfo(source, "pg_dump"));
   std::vector<std::string> rargs = restore_args;
-  rargs.push_back("--dbname=" + ConninfoNoPassword(destination));
+  rargs.push_back("--dbname=" + ToolConninfo(destination, "pg_restore"));
   int out[2], in[2], derr[2], rerr[2];
   if (pipe2(out, O_CLOEXEC) || pipe2(in, O_CLOEXEC) || pipe2(derr, O_CLOEXEC) || pipe2(rerr, O_CLOEXEC)) {
     close(file);
@@ -393,7 +397,7 @@ Result<std::unique_ptr<Archive>> DumpToArchive(const ConnParams& source,
   std::vector<std::string> dargs = dump_args;
   dargs.push_back("--format=custom");
   dargs.push_back("--file=" + archive->path());
-  dargs.push_back("--dbname=" + ConninfoNoPassword(source));
+  dargs.push_back("--dbname=" + ToolConninfo(source, "pg_dump"));
   r->dump_stderr.clear();
   ChildStop stopper(stop);
   r->dump_exit = RunTool(PgToolsDir() + "/pg_dump", dargs, EnvWith(source), &ignored, &r->dump_stderr, stopper);

@@ -514,8 +514,8 @@ TEST_F(MigrateTest, AStopDuringThePreDataRestoreEndsPgDumpAndPgRestoreAndARerunF
            dst_->Scalar("app", "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'") != "0";
   }, "stopped during the schema restore (pre-data)");
   auto tools_connected = [&] {
-    return src_->Scalar("postgres", "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pg_dump'") +
-           dst_->Scalar("postgres", "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pg_restore'");
+    return src_->Scalar("postgres", "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgferry/pg_dump'") +
+           dst_->Scalar("postgres", "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgferry/pg_restore'");
   };
   EXPECT_TRUE(WaitUntil([&] { return tools_connected() == "00"; })) << tools_connected();
   EXPECT_NE(dst_->Scalar("app", "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"), "2000");
@@ -764,12 +764,60 @@ TEST_F(MigrateTest, ACreateDatabaseThatFailsStopsTheSchemaDumpStartedWithIt) {
               HasSubstr("cannot execute CREATE DATABASE in a read-only transaction"));
   EXPECT_TRUE(std::filesystem::is_empty(tmp)) << "pgferry left files in TMPDIR";
   EXPECT_TRUE(WaitUntil([&] {
-    return src_->Scalar("postgres", "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pg_dump'") == "0";
+    return src_->Scalar("postgres", "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgferry/pg_dump'") == "0";
   })) << "the schema dump still runs";
   EXPECT_EQ(dst_->Scalar("postgres", "SELECT count(*) FROM pg_database WHERE datname = 'app'"), "0");
   blocker.join();
   dst_->Exec("template1", "ALTER DATABASE postgres RESET default_transaction_read_only");
   CopyAppOnceAndExpectEqual();
+}
+
+// A source transaction holding a table makes pgferry wait; pgferry says for what and behind
+// whom: `pgferry check` on stderr while its size query waits, `pgferry migrate` as a
+// WaitingForLock event while its pg_dump waits. Both finish once the lock is released.
+TEST_F(MigrateTest, ALockWaitIsReportedWithWhatBlocksIt) {
+  StartServers();
+  src_->Exec("postgres", "CREATE DATABASE app");
+  const std::string odd = "\"Sch.ema\".\"T\u00e4\"\"ble\"";
+  src_->Exec("app", "CREATE SCHEMA \"Sch.ema\"; CREATE TABLE " + odd + " (id int PRIMARY KEY, v text);"
+                    "INSERT INTO " + odd + " SELECT g, 'v' || g FROM generate_series(1, 100) g;"
+                    "CREATE TABLE public.p (id int) PARTITION BY RANGE (id)");
+  auto o = Options();
+  o.extra_spec = "  databases: {include: [app]}\n  method: dump\n  roles: {migrate: false}\n";
+  const std::string manifest = BuildManifest(o);
+  auto holder_of = [&](const std::string& table) {
+    return src_->Scalar("app", "SELECT pid FROM pg_locks WHERE relation = '" + table +
+                                   "'::regclass AND mode = 'AccessExclusiveLock' AND granted");
+  };
+
+  // The checks read each ordinary table's size, which waits for the lock.
+  std::thread blocker = HoldSourceTable("app", odd, 8);
+  std::string holder = holder_of(odd);
+  CommandResult check = Run("check", manifest);
+  blocker.join();
+  EXPECT_EQ(check.exit_code, 0) << check.output << check.err;
+  EXPECT_THAT(check.err, HasSubstr("pgferry check: waiting: source database \"app\": pgferry (process "))
+      << check.err;
+  EXPECT_THAT(check.err, HasSubstr(" for AccessShareLock on table " + odd + ", blocked by process " + holder +
+                                   " (user postgres, "))
+      << check.err;
+  EXPECT_THAT(check.err, HasSubstr("transaction open ")) << check.err;
+  EXPECT_THAT(check.err, HasSubstr("; it goes on once that process releases it")) << check.err;
+
+  // The checks read no size for a partitioned table (and public.p has no partitions, which
+  // LOCK TABLE would lock too); the run's pg_dump locks public.p and waits.
+  blocker = HoldSourceTable("app", "public.p", 8);
+  holder = holder_of("public.p");
+  pid_t pid = SpawnMigrate(manifest, "run");
+  ASSERT_NE(pid, 0);
+  EXPECT_TRUE(WaitUntil([&] { return ReadFile(OutputOf("run")).find("WaitingForLock") != std::string::npos; }, 30))
+      << ReadFile(OutputOf("run"));
+  blocker.join();
+  EXPECT_EQ(ExitCodeOf(pid), 0) << ReadFile(OutputOf("run"));
+  std::string out = ReadFile(OutputOf("run"));
+  EXPECT_THAT(out, HasSubstr("warning WaitingForLock: source database \"app\": pgferry/pg_dump (process ")) << out;
+  EXPECT_THAT(out, HasSubstr(" for AccessShareLock on table public.p, blocked by process " + holder)) << out;
+  ExpectSameData("app");
 }
 
 // PgBouncer refuses the options startup parameter; pg_restore then runs again without it (the

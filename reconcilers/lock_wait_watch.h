@@ -1,0 +1,75 @@
+// LockWaitWatch: says why pgferry is not moving when one of its sessions waits for a lock.
+//
+// pgferry's statements take ordinary locks: the checks read every source table's size, pg_dump
+// locks every table it dumps, a copy reads each table, the schema restore alters them. When
+// another session holds a conflicting lock (an ALTER TABLE in an open transaction, a LOCK TABLE,
+// a long VACUUM FULL), PostgreSQL makes pgferry wait, silently, for as long as it takes. While a
+// LockWaitWatch lives, a thread looks at both servers every `interval` for the sessions of this
+// run (application pgferry, pgferry/pg_dump or pgferry/pg_restore, connected as the endpoint's user) that have
+// waited at least `min_wait` for a lock, and reports each with what it waits for and who blocks
+// it (pg_blocking_pids: the holders, and sessions queued ahead of it): process id, user, application, state and how long its transaction has been open, never the
+// holder's query text (it may hold a password). The same wait is reported again every
+// `repeat_every` while it lasts.
+//
+// The watch opens its own session to a server only at its first look (min_wait after it
+// starts), so short runs never connect; a server it cannot reach is skipped until the next
+// look. It only reads pg_stat_activity and pg_locks, which any user may.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "operator/pg/session.h"
+
+namespace pgferry {
+
+struct LockWaitWatchOptions {
+  std::chrono::milliseconds min_wait{5000};        // report waits at least this long
+  std::chrono::milliseconds interval{2500};        // between looks, after the first one
+  std::chrono::milliseconds repeat_every{60000};   // report a wait that goes on again after this
+};
+
+class LockWaitWatch {
+ public:
+  // `servers`: a label ("source", "destination") and the parameters of the bootstrap database.
+  // `report` gets one message per wait, from the watch's thread.
+  LockWaitWatch(pg::Connector& connector,
+                std::vector<std::pair<std::string, pg::ConnParams>> servers,
+                std::function<void(const std::string&)> report, LockWaitWatchOptions options = {});
+  ~LockWaitWatch();
+  LockWaitWatch(const LockWaitWatch&) = delete;
+  LockWaitWatch& operator=(const LockWaitWatch&) = delete;
+
+ private:
+  struct Server {
+    std::string label;
+    pg::ConnParams params;
+    std::unique_ptr<pg::Session> session;                         // bootstrap database
+    std::map<std::string, std::unique_ptr<pg::Session>> by_db;    // to name relations
+  };
+  void Look(Server& server);
+  std::string RelationName(Server& server, const std::string& db, const std::string& oid);
+  pg::Session* SessionFor(Server& server, const std::string& db);
+
+  pg::Connector& connector_;
+  std::vector<Server> servers_;
+  std::function<void(const std::string&)> report_;
+  LockWaitWatchOptions options_;
+  // When each wait (server, waiting process, lock) was last reported.
+  std::map<std::string, std::chrono::steady_clock::time_point> reported_;
+
+  std::mutex mu_;
+  std::condition_variable wake_;
+  bool done_ = false;              // guarded by mu_
+  pg::Session* busy_ = nullptr;    // the session the thread is using, guarded by mu_
+  std::thread thread_;
+};
+
+}  // namespace pgferry
