@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <list>
@@ -26,6 +27,21 @@ void MigrationTest::CleanUpAndExpectNothingLeft(const ManifestOptions& o, const 
   EXPECT_EQ(LeftoverReplicationObjects({db}), 0);
 }
 
+std::string MigrationTest::TmpDir() const {
+  std::string d = dir_.path() + "/tmp";
+  std::filesystem::create_directories(d);
+  return d;
+}
+
+void MigrationTest::TearDown() {
+  if (tmpdir_may_hold_leftovers_) return;
+  std::string left;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir_.path() + "/tmp", ec))
+    left += " " + e.path().filename().string();
+  EXPECT_EQ(left, "") << "pgferry left these in its TMPDIR";
+}
+
 pid_t MigrationTest::SpawnMigrate(const std::string& manifest, const std::string& name,
                                   const std::vector<std::string>& args) {
   std::string path = dir_.Write(name + ".yaml", manifest), out = OutputOf(name);
@@ -38,8 +54,12 @@ pid_t MigrationTest::SpawnMigrate(const std::string& manifest, const std::string
   posix_spawn_file_actions_init(&files);
   posix_spawn_file_actions_addopen(&files, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_adddup2(&files, 1, 2);
+  std::vector<std::string> env = EnvironWith({"TMPDIR=" + TmpDir()});
+  std::vector<char*> envp;
+  for (auto& e : env) envp.push_back(e.data());
+  envp.push_back(nullptr);
   pid_t pid = 0;
-  if (posix_spawn(&pid, argv[0], &files, nullptr, argv.data(), environ) != 0) pid = 0;
+  if (posix_spawn(&pid, argv[0], &files, nullptr, argv.data(), envp.data()) != 0) pid = 0;
   posix_spawn_file_actions_destroy(&files);
   return pid;
 }
@@ -76,7 +96,7 @@ CommandResult MigrationTest::Run(const std::string& command, const std::string& 
                                  const std::vector<std::string>& args) {
   std::vector<std::string> argv = {PgferryBinary(), command, "-f", dir_.Write("m.yaml", manifest)};
   argv.insert(argv.end(), args.begin(), args.end());
-  return RunCommand(argv);
+  return RunCommand(argv, "", {"TMPDIR=" + TmpDir()});
 }
 
 nlohmann::json MigrationTest::MigrateJson(const std::string& manifest, int expect_exit) {

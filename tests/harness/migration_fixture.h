@@ -19,6 +19,16 @@ namespace pgferry::testing {
 class MigrationTest : public ::testing::Test {
  protected:
   void StartServers(PgClusterOptions src = {}, PgClusterOptions dst = {});
+  // Fails the test when pgferry left anything in TmpDir(). A fixture that overrides TearDown
+  // calls this one too.
+  void TearDown() override;
+
+  // TMPDIR of every pgferry command started by Run, MigrateJson and SpawnMigrate: a folder of
+  // the test's own, which must be empty when the test ends (pgferry removes its schema archive
+  // and CA files even when stopped). A test that kills pgferry with SIGKILL, which leaves them,
+  // sets tmpdir_may_hold_leftovers_.
+  std::string TmpDir() const;
+  bool tmpdir_may_hold_leftovers_ = false;
 
   // Superuser on both ends unless told otherwise.
   ManifestOptions Options(bool source_superuser = true, bool destination_superuser = true);

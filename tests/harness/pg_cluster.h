@@ -72,6 +72,9 @@ struct CommandResult {
   std::string output;  // stdout
   std::string err;     // stderr
 };
+// This process's environment with `overrides` ("KEY=value") replacing the entries of the same key.
+std::vector<std::string> EnvironWith(const std::vector<std::string>& overrides);
+// Runs a command to its end; `extra_env` entries replace the environment's entries of that key.
 CommandResult RunCommand(const std::vector<std::string>& argv, const std::string& stdin_data = "",
                          const std::vector<std::string>& extra_env = {});
 

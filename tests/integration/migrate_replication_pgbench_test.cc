@@ -53,7 +53,10 @@ class ReplicationUnderLoadTest : public MigrationTest {
     waitpid(pgbench_, &st, 0);
     pgbench_ = -1;
   }
-  void TearDown() override { StopPgbench(); }
+  void TearDown() override {
+    StopPgbench();
+    MigrationTest::TearDown();
+  }
 
   int64_t HistoryRows() { return std::stoll(src_->Scalar("bench", "SELECT count(*) FROM public.pgbench_history")); }
 

@@ -175,6 +175,7 @@ TEST_F(ReplicationTest, RerunAfterKillingMigrateMidCopyEndsEqual) {
                                         "AND query LIKE 'COPY%FROM STDIN%'");
     if (rows[0][0] != "0") {
       std::this_thread::sleep_for(std::chrono::milliseconds(150));
+      tmpdir_may_hold_leftovers_ = true;  // the schema archive, kept for post-data
       kill(pid, SIGKILL);
       killed = true;
     }
@@ -755,6 +756,7 @@ TEST_F(ReplicationTest, AColumnAddedOnTheSourceWhileACutoverWaitsIsFollowed) {
   int st = 0;
   bool exited = WaitUntil([&] { return waitpid(pid, &st, WNOHANG) == pid; }, 120);
   if (!exited) {
+    tmpdir_may_hold_leftovers_ = true;
     kill(pid, SIGKILL);
     waitpid(pid, &st, 0);
   }
@@ -949,7 +951,10 @@ TEST_F(ReplicationTest, AnIdleSourcesUnflushedWalDoesNotKeepTheDatabaseBehind) {
   pid_t pid = SpawnMigrate(BuildManifest(o), "idle", {"-o", "json"});
   ASSERT_NE(pid, 0);
   bool in_sync = WaitUntil([&] { return ReadFile(OutputOf("idle")).find("\"syncing\"") != std::string::npos; }, 12);
-  if (!in_sync) kill(pid, SIGKILL);
+  if (!in_sync) {
+    tmpdir_may_hold_leftovers_ = true;
+    kill(pid, SIGKILL);
+  }
   EXPECT_TRUE(in_sync) << "not in sync after 12 s:\n" << ReadFile(OutputOf("idle"));
   int exit_code = ExitCodeOf(pid);
   if (in_sync) EXPECT_EQ(exit_code, 0) << ReadFile(OutputOf("idle"));
