@@ -123,8 +123,11 @@ void LockWaitWatch::Look(Server& server) {
     auto seen = reported_.find(key);
     if (seen == reported_.end() || now - seen->second >= options_.repeat_every) {
       reported_[key] = now;
-      std::string what = relation.empty() || relation == "0" ? "a " + locktype + " lock"
-                                                             : r->Get(i, 6) + " on " + RelationName(server, db, relation);
+      // A relation by its name; other locks by their type (a transactionid lock: a row another
+      // transaction has changed, or an index built CONCURRENTLY waiting for transactions).
+      std::string what = relation.empty() || relation == "0"
+                             ? r->Get(i, 6) + " (a lock of type " + locktype + ")"
+                             : r->Get(i, 6) + " on " + RelationName(server, db, relation);
       std::string holders;
       for (size_t k = i; k < end; ++k)
         holders += (k == i ? "" : k + 1 == end ? " and " : ", ") + Holder(*r, k);
