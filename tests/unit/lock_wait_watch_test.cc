@@ -1,0 +1,110 @@
+// LockWaitWatch against fake sessions: what a report says (several holders, holders this user
+// may not see, a lock that is not on a relation, a quoted relation name), that a wait is reported
+// once however often the watch looks, that a server it cannot reach is skipped, and that a watch
+// shorter than its first look never connects. The real servers: MigrateTest.ALockWaitIsReported*.
+#include "reconcilers/lock_wait_watch.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+#include "tests/unit/recording_session.h"
+
+namespace pgferry {
+namespace {
+
+using ::testing::ElementsAre;
+
+pg::QueryResult Rows(std::vector<std::vector<std::optional<std::string>>> rows) {
+  std::vector<std::string> cols(rows.empty() ? 0 : rows[0].size(), "c");
+  return pg::QueryResult(cols, std::move(rows));
+}
+
+class FakeServerSession : public testing::RecordingSession {
+ public:
+  explicit FakeServerSession(std::string db) : db_(std::move(db)) {}
+  Result<pg::QueryResult> Query(const std::string& sql,
+                                const std::vector<std::optional<std::string>>& params) override {
+    testing::RecordingSession::Query(sql, params);
+    if (sql.find("pg_blocking_pids") != std::string::npos) {
+      return Rows({
+          {"100", "app", "pgferry/pg_dump", "7", "relation", "16384", "AccessShareLock", "200", "alice", "psql",
+           "idle in transaction", "185"},
+          {"100", "app", "pgferry/pg_dump", "7", "relation", "16384", "AccessShareLock", "201", "", "", "", ""},
+          {"101", "app", "pgferry", "12", "transactionid", "", "ShareLock", "300", "bob", "", "active", "12"},
+      });
+    }
+    if (sql.find("quote_ident") != std::string::npos && db_ == "app" && params.size() == 1 &&
+        params[0] == "16384")
+      return Rows({{"public.\"T\"", "table"}});
+    return pg::QueryResult();
+  }
+
+ private:
+  std::string db_;
+};
+
+class FakeConnector : public pg::Connector {
+ public:
+  Result<std::unique_ptr<pg::Session>> Connect(const pg::ConnParams& params) override {
+    std::lock_guard<std::mutex> l(mu);
+    connects.push_back(params.host + "/" + params.dbname + " as " + params.application_name);
+    if (params.host == "unreachable") return Unavailable("connection refused");
+    return std::unique_ptr<pg::Session>(std::make_unique<FakeServerSession>(params.dbname));
+  }
+  std::mutex mu;
+  std::vector<std::string> connects;
+};
+
+pg::ConnParams Server(const std::string& host) {
+  pg::ConnParams p;
+  p.host = host;
+  p.user = "migrator";
+  return p;
+}
+
+TEST(LockWaitWatch, SaysWhatEachSessionWaitsForAndWhoBlocksItOnce) {
+  FakeConnector connector;
+  std::mutex mu;
+  std::vector<std::string> reports;
+  {
+    LockWaitWatch watch(connector, {{"source", Server("src")}, {"destination", Server("unreachable")}},
+                        [&](const std::string& m) {
+                          std::lock_guard<std::mutex> l(mu);
+                          reports.push_back(m);
+                        },
+                        {std::chrono::milliseconds(10), std::chrono::milliseconds(10), std::chrono::hours(1)});
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // many looks
+  }
+  EXPECT_THAT(reports,
+              ElementsAre("source database \"app\": pgferry/pg_dump (process 100) has waited 7 s for "
+                          "AccessShareLock on table public.\"T\", blocked by process 200 (user alice, "
+                          "application psql, idle in transaction, transaction open 3 min 5 s) and "
+                          "process 201; it goes on once they release it",
+                          "source database \"app\": pgferry (process 101) has waited 12 s for ShareLock (a "
+                          "lock of type transactionid), blocked by process 300 (user bob, active, "
+                          "transaction open 12 s); it goes on once that process releases it"));
+  // Its own application name (nothing counts it as one of the run's sessions); the relation is
+  // named from a session in the waiter's database; the unreachable server is tried at each look.
+  std::lock_guard<std::mutex> l(connector.mu);
+  ASSERT_GE(connector.connects.size(), 3u);
+  EXPECT_EQ(connector.connects[0], "src/postgres as pgferry-lock-watch");
+  EXPECT_EQ(connector.connects[1], "src/app as pgferry-lock-watch");
+  EXPECT_EQ(connector.connects[2], "unreachable/postgres as pgferry-lock-watch");
+  for (size_t i = 3; i < connector.connects.size(); ++i)
+    EXPECT_EQ(connector.connects[i], "unreachable/postgres as pgferry-lock-watch") << "reconnected to src";
+}
+
+TEST(LockWaitWatch, AWatchEndedBeforeItsFirstLookNeverConnects) {
+  FakeConnector connector;
+  auto start = std::chrono::steady_clock::now();
+  { LockWaitWatch watch(connector, {{"source", Server("src")}}, [](const std::string&) {}); }
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
+  EXPECT_TRUE(connector.connects.empty());
+}
+
+}  // namespace
+}  // namespace pgferry
