@@ -1630,10 +1630,17 @@ Result<std::vector<std::string>> DatabaseMigration::CreateOnDestination(const st
 }
 
 bool DatabaseMigration::PollSync() {
-  if (!replicating()) return true;
-  auto src = e_.options_.connector->Connect(e_.options_.endpoints.source);
-  if (!src.ok()) return false;
-  auto slot = (*src)->Query(sql::kSlot, {name_, last_current_lsn_.empty() ? "0" : last_current_lsn_});
+  if (!replicating()) {
+    poll_src_.reset();
+    return true;
+  }
+  if (!poll_src_) {
+    auto s = e_.options_.connector->Connect(e_.options_.endpoints.source);
+    if (!s.ok()) return false;
+    poll_src_ = std::move(*s);
+  }
+  auto slot = poll_src_->Query(sql::kSlot, {name_, last_current_lsn_.empty() ? "0" : last_current_lsn_});
+  if (!slot.ok()) poll_src_.reset();  // connect again at the next poll
   if (!slot.ok() || slot->empty()) return false;
   if (!dst_) {
     auto d = e_.options_.connector->Connect(dst_params_);
@@ -1650,7 +1657,7 @@ bool DatabaseMigration::PollSync() {
   last_current_lsn_ = slot->Get(0, 4);
   // The slot can confirm only what the source has flushed: when that is all it lacks, have the
   // source flush what it holds back, so that the next poll can find the position confirmed.
-  if (!caught_up && slot->GetBool(0, 7)) FlushSourceWal(**src);
+  if (!caught_up && slot->GetBool(0, 7)) FlushSourceWal(*poll_src_);
   // A worker that fails (a row in the way of an insert, a table missing here) retries every few
   // seconds and the lag only grows: say so, with where the reason is, instead of just waiting.
   bool failing = false;
@@ -1698,6 +1705,7 @@ bool DatabaseMigration::PollSync() {
 }
 
 void DatabaseMigration::Cutover() {
+  poll_src_.reset();
   if (!replicating()) return;
   if (SourceOnly()) {
     const std::string what =

@@ -192,6 +192,10 @@ class DatabaseMigration {
   std::string name_;  // replication object name
   pg::ConnParams src_params_, dst_params_;
   std::unique_ptr<pg::Session> dst_;
+  // PollSync's session to the source's bootstrap database, kept while the database replicates
+  // (a run waiting for sync or for a cutover polls every poll_interval, which used to open a
+  // source connection each time); dropped when a query on it fails, and once it is not needed.
+  std::unique_ptr<pg::Session> poll_src_;
   // Holds kTryRunLock from the start of SetUp while this object works on the database: until
   // SetUp ends for a database done or failed, until the end of the run for a replicating one.
   std::unique_ptr<pg::Session> run_lock_;

@@ -910,6 +910,16 @@ TEST_F(ReplicationTest, ASubscriptionThatCannotApplyAChangeIsReportedWhileTheRun
   ASSERT_NE(pid, 0);
   EXPECT_TRUE(WaitUntil([&] { return ReadFile(OutputOf("wait")).find("SubscriptionFailing") != std::string::npos; }, 60));
   EXPECT_THAT(ReadFile(OutputOf("wait")), HasSubstr("the subscription fails to apply changes"));
+  // While it waits the run polls the source every half second through one session, instead of
+  // opening a connection for each poll.
+  auto pollers = [&] {
+    return src_->Scalar("postgres", "SELECT coalesce(string_agg(pid::text, ',' ORDER BY pid), '') FROM pg_stat_activity "
+                                    "WHERE datname = 'postgres' AND application_name = 'pgferry'");
+  };
+  std::string first = pollers();
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_NE(first, "");
+  EXPECT_EQ(pollers(), first) << "the polling session changed within 1.5 s";
   dst_->Exec("shop", "DELETE FROM public.customers WHERE id = 501");
   EXPECT_EQ(ExitCodeOf(pid), 0) << ReadFile(OutputOf("wait"));
   EXPECT_EQ(dst_->Scalar("shop", "SELECT name FROM public.customers WHERE id = 501"), "from the source");
