@@ -11,6 +11,7 @@
 #include "reconcilers/aiven_extras.h"
 #include "reconcilers/cancel_on_stop.h"
 #include "reconcilers/engine_sql.h"
+#include "reconcilers/server_log.h"
 #include "reconcilers/index_build.h"
 #include "reconcilers/names.h"
 
@@ -1674,10 +1675,19 @@ bool DatabaseMigration::PollSync() {
   // next run would, instead of waiting for ever. Its own failure is the failing error's story.
   if (failing) (void)FollowSource();
   const std::string failing_prefix = "the subscription fails to apply changes";
+  // Why, when the destination's log can be read (a superuser, with the logging collector on):
+  // its apply worker's last error; else where to look.
+  std::string reason;
+  if (failing) {
+    auto tail = dst_->Query(sql::kSubscriptionLogTail, {name_});
+    if (tail.ok() && !tail->empty()) reason = SubscriptionApplyError(tail->Get(0, 1), tail->Get(0, 0));
+  }
   const std::string failing_why =
       failing_prefix + " (its workers have failed " + std::to_string(subscription_errors_) +
-      " times; they retry every few seconds): the destination server's log says why, e.g. a duplicate "
-      "key from a row written on the destination, or a missing table";
+      " times; they retry every few seconds): " +
+      (reason.empty() ? "the destination server's log says why, e.g. a duplicate key from a row written on the "
+                        "destination, or a missing table"
+                      : "the destination server's log says: " + reason);
   int64_t total = sub->GetInt(0, 1), ready = sub->GetInt(0, 2), unlogged = 0;
   for (const auto& t : plan_.tables) unlogged += t.unlogged ? 1 : 0;
   // Not while the apply worker is down or has just failed: a change it cannot apply holds

@@ -929,6 +929,31 @@ TEST_F(ReplicationTest, ASubscriptionThatCannotApplyAChangeIsReportedWhileTheRun
   CleanUpAndExpectNothingLeft(o, "shop");
 }
 
+// With the logging collector on and a superuser on the destination, the reason the apply worker
+// fails is quoted from the destination's log (its DETAIL, the row's values, left out); the
+// servers of the test above log to no file, and the status says where to look instead.
+TEST_F(ReplicationTest, ASubscriptionErrorIsQuotedFromTheDestinationLog) {
+  StartServers({}, {{"logging_collector=on", "log_min_messages=warning"}});
+  CreateShop(*src_);
+  auto o = Options();
+  o.extra_spec = "  databases: {include: [shop]}\n";
+  auto status = MigrateJson(BuildManifest(o));
+  ASSERT_EQ((*Db(status, "shop"))["status"], "syncing") << status.dump(2);
+  dst_->Exec("shop", "INSERT INTO public.customers VALUES (501, 'in the way')");
+  src_->Exec("shop", "INSERT INTO public.customers (name) VALUES ('from the source')");  // id 501
+  pid_t pid = SpawnMigrate(BuildManifest(o), "wait", {"-o", "json"});
+  ASSERT_NE(pid, 0);
+  EXPECT_TRUE(WaitUntil([&] { return ReadFile(OutputOf("wait")).find("SubscriptionFailing") != std::string::npos; }, 60));
+  const std::string out = ReadFile(OutputOf("wait"));
+  EXPECT_THAT(out, HasSubstr("the destination server's log says: duplicate key value violates unique constraint "
+                             "\"customers_pkey\" (applying INSERT to public.customers)")) << out;
+  EXPECT_THAT(out, Not(HasSubstr("already exists"))) << "the row's values (DETAIL) are left out";
+  dst_->Exec("shop", "DELETE FROM public.customers WHERE id = 501");
+  EXPECT_EQ(ExitCodeOf(pid), 0) << ReadFile(OutputOf("wait"));
+  EXPECT_EQ(dst_->Scalar("shop", "SELECT name FROM public.customers WHERE id = 501"), "from the source");
+  CleanUpAndExpectNothingLeft(o, "shop");
+}
+
 // A cutover drops the subscription: whatever the source committed before must be on the
 // destination first, also when the source commits asynchronously (synchronous_commit = off)
 // and the commit is not yet written out. Was: the slot was compared with the source's WAL
