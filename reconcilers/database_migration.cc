@@ -1680,7 +1680,8 @@ bool DatabaseMigration::PollSync() {
   std::string reason;
   if (failing) {
     auto tail = dst_->Query(sql::kSubscriptionLogTail, {name_});
-    if (tail.ok() && !tail->empty()) reason = SubscriptionApplyError(tail->Get(0, 1), tail->Get(0, 0));
+    if (tail.ok() && !tail->empty())  // (a password in it would be the source's, in the subscription's conninfo)
+      reason = pg::MaskSecret(SubscriptionApplyError(tail->Get(0, 1), tail->Get(0, 0)), src_params_.password);
   }
   const std::string failing_why =
       failing_prefix + " (its workers have failed " + std::to_string(subscription_errors_) +
