@@ -101,8 +101,12 @@ std::string LockWaitWatch::RelationName(Server& server, const std::string& db, c
 }
 
 void LockWaitWatch::Look(Server& server) {
+  if (server.failures >= kMaxFailures) return;
   pg::Session* s = SessionFor(server, "");
-  if (!s) return;
+  if (!s) {
+    ++server.failures;
+    return;
+  }
   double min_secs = std::chrono::duration<double>(options_.min_wait).count();
   auto r = s->Query(sql::kLockWaits, {server.params.user, std::to_string(min_secs)});
   {
@@ -111,8 +115,10 @@ void LockWaitWatch::Look(Server& server) {
   }
   if (!r.ok()) {
     server.session.reset();  // gone or cancelled: connect again at the next look
+    ++server.failures;
     return;
   }
+  server.failures = 0;
   const auto now = std::chrono::steady_clock::now();
   for (size_t i = 0; i < r->size();) {
     // The rows of one waiting process (one per holder).

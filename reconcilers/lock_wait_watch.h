@@ -12,8 +12,9 @@
 // `repeat_every` while it lasts.
 //
 // The watch opens its own session to a server only at its first look (min_wait after it
-// starts), so short runs never connect; a server it cannot reach is skipped until the next
-// look. It only reads pg_stat_activity and pg_locks, which any user may.
+// starts), so short runs never connect; a server it cannot reach or query (a server older than
+// 9.6 has no wait_event_type) is tried at the next look, and left alone after three failed looks
+// in a row. It only reads pg_stat_activity and pg_locks, which any user may.
 #pragma once
 
 #include <chrono>
@@ -53,7 +54,9 @@ class LockWaitWatch {
     pg::ConnParams params;
     std::unique_ptr<pg::Session> session;                         // bootstrap database
     std::map<std::string, std::unique_ptr<pg::Session>> by_db;    // to name relations
+    int failures = 0;  // looks in a row that could not connect or query; at kMaxFailures it is left alone
   };
+  static constexpr int kMaxFailures = 3;
   void Look(Server& server);
   std::string RelationName(Server& server, const std::string& db, const std::string& oid);
   pg::Session* SessionFor(Server& server, const std::string& db);
