@@ -11,9 +11,9 @@
 #include "reconcilers/aiven_extras.h"
 #include "reconcilers/cancel_on_stop.h"
 #include "reconcilers/engine_sql.h"
-#include "reconcilers/server_log.h"
 #include "reconcilers/index_build.h"
 #include "reconcilers/names.h"
+#include "reconcilers/server_log.h"
 
 namespace pgferry {
 namespace {
@@ -308,9 +308,6 @@ Status DatabaseMigration::RestoreSection(const std::string& section) {
     ASSIGN_OR_RETURN(auto present, PresentOnDestination(**src, *dst_));
     skip.insert(present.begin(), present.end());
   }
-  // Pre-data dumps post-data too (one pg_dump reads the catalogs once; for 10,000 tables that
-  // is seconds), for the post-data restore of this run.
-  std::vector<std::string> dump_args = SchemaDumpArgs(section == "pre-data");
   // From an archive, pg_restore can also run the remaining post-data steps (foreign key checks,
   // partitioned tables' indexes) dump.jobs at a time.
   std::vector<std::string> restore_args = {"--section=" + section};
@@ -334,10 +331,12 @@ Status DatabaseMigration::RestoreSection(const std::string& section) {
       RETURN_IF_ERROR(pg::RestoreFromArchive(*schema_archive_, dst_params_, restore_args, {}, &r, stop));
   } else if (section == "pre-data") {
     // Restored while pg_dump writes, as through a plain pipe; the archive is kept for post-data.
-    ASSIGN_OR_RETURN(schema_archive_, pg::DumpRestoreKeepingArchive(src_params_, dump_args, dst_params_,
+    // Pre-data dumps post-data too (one pg_dump reads the catalogs once; for 10,000 tables that
+    // is seconds), for the post-data restore of this run.
+    ASSIGN_OR_RETURN(schema_archive_, pg::DumpRestoreKeepingArchive(src_params_, SchemaDumpArgs(true), dst_params_,
                                                                     restore_args, &r, stop));
   } else if (!schema_archive_) {
-    ASSIGN_OR_RETURN(schema_archive_, pg::DumpToArchive(src_params_, dump_args, &r, stop));
+    ASSIGN_OR_RETURN(schema_archive_, pg::DumpToArchive(src_params_, SchemaDumpArgs(false), &r, stop));
   }
   if (r.stopped) {
     schema_archive_.reset();

@@ -671,8 +671,7 @@ TEST_F(MigrateTest, SchemaRestoreSessionsCommitAsynchronously) {
   auto o = Options();
   o.extra_spec = "  databases: {include: [app]}\n  method: dump\n  roles: {migrate: false}\n";
   // The schema archive (pre-data and post-data, one pg_dump) lives in TMPDIR while it is needed.
-  std::string tmp = dir_.path() + "/tmp";
-  std::filesystem::create_directory(tmp);
+  const std::string tmp = TmpDir();  // the fixture's TMPDIR for pgferry, checked again at TearDown
   CommandResult r = RunCommand({PgferryBinary(), "migrate", "-f", dir_.Write("m.yaml", BuildManifest(o)),
                                 "-o", "json"}, "", {"PGOPTIONS=-c work_mem=7777kB", "TMPDIR=" + tmp});
   ASSERT_EQ(r.exit_code, 0) << r.output << r.err;
@@ -705,11 +704,8 @@ TEST_F(MigrateTest, TheSchemaIsDumpedWhileCreateDatabaseRuns) {
   }));
   auto o = Options();
   o.extra_spec = "  databases: {include: [app]}\n  method: dump\n  roles: {migrate: false}\n";
-  std::string tmp = dir_.path() + "/tmp";
-  std::filesystem::create_directory(tmp);
-  setenv("TMPDIR", tmp.c_str(), 1);
+  const std::string tmp = TmpDir();  // the fixture's TMPDIR for pgferry, checked again at TearDown
   pid_t pid = SpawnMigrate(BuildManifest(o), "run");
-  unsetenv("TMPDIR");
   ASSERT_NE(pid, 0);
   auto archive_written = [&] {
     for (const auto& d : std::filesystem::directory_iterator(tmp)) {
@@ -746,8 +742,7 @@ TEST_F(MigrateTest, ACreateDatabaseThatFailsStopsTheSchemaDumpStartedWithIt) {
   dst_->Exec("postgres", "ALTER DATABASE postgres SET default_transaction_read_only = on");
   auto o = Options();
   o.extra_spec = "  databases: {include: [app]}\n  method: dump\n  roles: {migrate: false}\n";
-  std::string tmp = dir_.path() + "/tmp";
-  std::filesystem::create_directory(tmp);
+  const std::string tmp = TmpDir();  // the fixture's TMPDIR for pgferry, checked again at TearDown
   // The run's pg_dump waits for public.p (LOCK TABLE) while a source transaction holds it
   // (the checks read the size of ordinary tables only, which would wait too).
   std::thread blocker = HoldSourceTable("app", "public.p", 6);
