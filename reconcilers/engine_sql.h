@@ -626,27 +626,57 @@ SELECT a.pid, coalesce(a.application_name, ''), coalesce(pg_catalog.host(a.clien
    AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())
 )sql";
 
-// LockWaitWatch (lock_wait_watch.h): the sessions of user $1 run by pgferry or its pg_dump and
-// pg_restore (application pgferry/pg_dump, pgferry/pg_restore) that have waited at least $2 seconds for a lock, one row per process holding it:
-// waiter pid, database, application, seconds waited, lock type, relation oid ('' for none),
-// mode; holder pid, user, application, state, seconds its transaction has been open ('' when
-// not visible to this user). The holder's query is left out on purpose.
+// LockWaitWatch (lock_wait_watch.h): the sessions of this run waiting for a lock for at least
+// $2 seconds: those of user $1 run by pgferry or its pg_dump and pg_restore (application pgferry,
+// pgferry/pg_dump, pgferry/pg_restore) in one of the databases $3 (text[]; empty: any), and the
+// apply workers of the subscriptions $4 (text[]: the run's; found in pg_stat_subscription, as
+// they show no application name, under whichever user owns the subscription). One row per
+// process holding the lock: waiter pid, database, application (for an apply worker its
+// subscription's name), seconds waited, lock type, relation oid ('' for none), mode; holder pid,
+// user, application, state, seconds its transaction has been open ('' when not visible to this
+// user); what kind of subscription worker the waiter is ('apply', 'sync' for a table's initial
+// copy, '' for none). The holder's query is left out on purpose. The
+// wait is counted from pg_locks.waitstart where the server has it (PostgreSQL 14+), else from
+// the statement's start. An ungranted lock is the wait: pg_stat_activity's wait columns are
+// hidden from a user for other users' sessions (an apply worker's), pg_locks is not. Use
+// LockWaitsSql, which fills in what the server's version has.
 inline constexpr const char* kLockWaits = R"sql(
-SELECT w.pid, coalesce(w.datname::text, ''), coalesce(w.application_name, ''),
-       floor(extract(epoch FROM pg_catalog.now() - w.query_start))::bigint,
+SELECT w.pid, coalesce(w.datname::text, ''), coalesce(SUBNAME, w.application_name, ''),
+       floor(extract(epoch FROM pg_catalog.now() - WAIT_START))::bigint,
        l.locktype, coalesce(l.relation::text, ''), l.mode,
        bp.pid, coalesce(b.usename::text, ''), coalesce(b.application_name, ''), coalesce(b.state, ''),
-       coalesce(floor(extract(epoch FROM pg_catalog.now() - b.xact_start))::bigint::text, '')
+       coalesce(floor(extract(epoch FROM pg_catalog.now() - b.xact_start))::bigint::text, ''),
+       WORKER
   FROM pg_catalog.pg_stat_activity w
   JOIN pg_catalog.pg_locks l ON l.pid = w.pid AND NOT l.granted
   CROSS JOIN LATERAL pg_catalog.unnest(pg_catalog.pg_blocking_pids(w.pid)) AS bp(pid)
   LEFT JOIN pg_catalog.pg_stat_activity b ON b.pid = bp.pid
- WHERE w.wait_event_type = 'Lock' AND w.usename = $1
-   AND (w.application_name = 'pgferry' OR w.application_name LIKE 'pgferry/%')
+  SUBSCRIPTIONS
+ WHERE ((w.usename = $1 AND (w.application_name = 'pgferry' OR w.application_name LIKE 'pgferry/%')
+         AND (pg_catalog.cardinality($3::text[]) = 0 OR w.datname = ANY ($3::text[])))
+        OR SUBNAME = ANY ($4::text[]))
    AND w.pid <> pg_catalog.pg_backend_pid()
-   AND w.query_start <= pg_catalog.now() - pg_catalog.make_interval(secs => $2::float8)
+   AND WAIT_START <= pg_catalog.now() - pg_catalog.make_interval(secs => $2::float8)
  ORDER BY 1, 8
 )sql";
+
+// kLockWaits for a server of version `server_version` (PQserverVersion): waitstart since 14,
+// pg_stat_subscription since 10.
+inline std::string LockWaitsSql(int server_version) {
+  std::string q = kLockWaits;
+  auto fill = [&q](const std::string& token, const std::string& with) {
+    for (size_t at; (at = q.find(token)) != std::string::npos;) q.replace(at, token.size(), with);
+  };
+  fill("WAIT_START", server_version >= 140000 ? "coalesce(l.waitstart, w.query_start)" : "w.query_start");
+  fill("SUBSCRIPTIONS", server_version >= 100000
+                            ? "LEFT JOIN pg_catalog.pg_stat_subscription ss ON ss.pid = w.pid"
+                            : "");
+  fill("WORKER", server_version >= 100000
+                     ? "CASE WHEN ss.pid IS NULL THEN '' WHEN ss.relid IS NULL THEN 'apply' ELSE 'sync' END"
+                     : "''");
+  fill("SUBNAME", server_version >= 100000 ? "ss.subname::text" : "NULL::text");
+  return q;
+}
 
 // The relation a lock is on, by oid: qualified, quoted name and what kind of relation it is.
 inline constexpr const char* kRelationForLock = R"sql(

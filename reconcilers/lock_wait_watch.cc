@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "reconcilers/engine_sql.h"
+#include "reconcilers/table_catalog.h"
 
 namespace pgferry {
 namespace {
@@ -69,6 +70,12 @@ LockWaitWatch::~LockWaitWatch() {
   thread_.join();
 }
 
+void LockWaitWatch::SetScope(std::vector<std::string> databases, std::vector<std::string> subscriptions) {
+  std::lock_guard<std::mutex> l(mu_);
+  databases_ = std::move(databases);
+  subscriptions_ = std::move(subscriptions);
+}
+
 pg::Session* LockWaitWatch::SessionFor(Server& server, const std::string& db) {
   std::unique_ptr<pg::Session>& slot = db.empty() ? server.session : server.by_db[db];
   if (!slot) {
@@ -108,7 +115,16 @@ void LockWaitWatch::Look(Server& server) {
     return;
   }
   double min_secs = std::chrono::duration<double>(options_.min_wait).count();
-  auto r = s->Query(sql::kLockWaits, {server.params.user, std::to_string(min_secs)});
+  std::vector<std::string> databases, subscriptions;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    databases = databases_;
+    subscriptions = subscriptions_;
+  }
+  if (!databases.empty()) databases.push_back(server.params.dbname);
+  auto r = s->Query(sql::LockWaitsSql(s->ServerVersion()),
+                    {server.params.user, std::to_string(min_secs), TextArrayLiteral(databases),
+                     TextArrayLiteral(subscriptions)});
   {
     std::lock_guard<std::mutex> l(mu_);
     busy_ = nullptr;
@@ -137,7 +153,12 @@ void LockWaitWatch::Look(Server& server) {
       std::string holders;
       for (size_t k = i; k < end; ++k)
         holders += (k == i ? "" : k + 1 == end ? " and " : ", ") + Holder(*r, k);
-      report_(server.label + " database \"" + db + "\": " + r->Get(i, 2) + " (process " + r->Get(i, 0) +
+      const std::string app = r->Get(i, 2);
+      const std::string worker = r->Get(i, 12);
+      const std::string who = worker == "apply" ? "the apply worker of subscription " + app
+                              : worker == "sync" ? "a table sync worker of subscription " + app
+                                                 : app;
+      report_(server.label + " database \"" + db + "\": " + who + " (process " + r->Get(i, 0) +
               ") has waited " + Duration(r->GetInt(i, 3)) + " for " + what + ", blocked by " + holders +
               "; it goes on once " + (end - i > 1 ? "they release it" : "that process releases it"));
     }

@@ -5,8 +5,11 @@
 // another session holds a conflicting lock (an ALTER TABLE in an open transaction, a LOCK TABLE,
 // a long VACUUM FULL), PostgreSQL makes pgferry wait, silently, for as long as it takes. While a
 // LockWaitWatch lives, a thread looks at both servers every `interval` for the sessions of this
-// run (application pgferry, pgferry/pg_dump or pgferry/pg_restore, connected as the endpoint's user) that have
-// waited at least `min_wait` for a lock, and reports each with what it waits for and who blocks
+// run that have waited at least `min_wait` for a lock: those with application pgferry,
+// pgferry/pg_dump or pgferry/pg_restore connected as the endpoint's user (in the run's databases
+// and the endpoint's own, once SetScope has named them, so that another run by the same user on
+// other databases is not reported as this one), and the apply workers of the run's
+// subscriptions (SetScope), which wait behind a destination lock while the run waits for sync, and reports each with what it waits for and who blocks
 // it (pg_blocking_pids: the holders, and sessions queued ahead of it): process id, user, application, state and how long its transaction has been open, never the
 // holder's query text (it may hold a password). The same wait is reported again every
 // `repeat_every` while it lasts.
@@ -48,6 +51,11 @@ class LockWaitWatch {
   LockWaitWatch(const LockWaitWatch&) = delete;
   LockWaitWatch& operator=(const LockWaitWatch&) = delete;
 
+  // Narrows pgferry's sessions to `databases` (plus each endpoint's own database) and adds the
+  // apply workers of `subscriptions` (their application name). Callable from any thread; the
+  // next look uses it.
+  void SetScope(std::vector<std::string> databases, std::vector<std::string> subscriptions);
+
  private:
   struct Server {
     std::string label;
@@ -71,6 +79,7 @@ class LockWaitWatch {
   std::mutex mu_;
   std::condition_variable wake_;
   bool done_ = false;              // guarded by mu_
+  std::vector<std::string> databases_, subscriptions_;  // SetScope, guarded by mu_
   pg::Session* busy_ = nullptr;    // the session the thread is using, guarded by mu_
   std::thread thread_;
 };

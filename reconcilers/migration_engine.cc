@@ -92,6 +92,16 @@ RunOutcome MigrationEngine::Run() {
   }
   Publish();
   Event("Validated", "checks passed; " + std::to_string(preflight_.databases.size()) + " database(s) selected");
+  {
+    // From here on the run's sessions are in these databases (another run by the same user
+    // elsewhere is not this one's), and its subscriptions' apply workers are watched too.
+    std::vector<std::string> dbnames, subscriptions;
+    for (const auto& plan : preflight_.databases) {
+      dbnames.push_back(plan.dbname);
+      subscriptions.push_back(ReplicationObjectName(options_.migration_id, plan.dbname));
+    }
+    lock_watch.SetScope(std::move(dbnames), std::move(subscriptions));
+  }
 
   if (spec_.roles.migrate) {
     auto src = options_.connector->Connect(options_.endpoints.source);

@@ -800,7 +800,13 @@ TEST_F(MigrateTest, ALockWaitIsReportedWithWhatBlocksIt) {
   EXPECT_THAT(check.err, HasSubstr("; it goes on once that process releases it")) << check.err;
 
   // The checks read no size for a partitioned table (and public.p has no partitions, which
-  // LOCK TABLE would lock too); the run's pg_dump locks public.p and waits.
+  // LOCK TABLE would lock too); the run's pg_dump locks public.p and waits. Meanwhile a session
+  // that looks like another run by the same user (application pgferry) waits in a database this
+  // run does not touch: not this run's wait, so not reported by it.
+  src_->Exec("postgres", "CREATE DATABASE other");
+  src_->Exec("other", "CREATE TABLE public.t (id int)");
+  std::thread other_blocker = HoldSourceTable("other", "public.t", 9);
+  std::thread other_run([this] { src_->Exec("other", "SET application_name = 'pgferry'; SELECT count(*) FROM public.t"); });
   blocker = HoldSourceTable("app", "public.p", 8);
   holder = holder_of("public.p");
   pid_t pid = SpawnMigrate(manifest, "run");
@@ -808,10 +814,13 @@ TEST_F(MigrateTest, ALockWaitIsReportedWithWhatBlocksIt) {
   EXPECT_TRUE(WaitUntil([&] { return ReadFile(OutputOf("run")).find("WaitingForLock") != std::string::npos; }, 30))
       << ReadFile(OutputOf("run"));
   blocker.join();
+  other_blocker.join();
+  other_run.join();
   EXPECT_EQ(ExitCodeOf(pid), 0) << ReadFile(OutputOf("run"));
   std::string out = ReadFile(OutputOf("run"));
   EXPECT_THAT(out, HasSubstr("warning WaitingForLock: source database \"app\": pgferry/pg_dump (process ")) << out;
   EXPECT_THAT(out, HasSubstr(" for AccessShareLock on table public.p, blocked by process " + holder)) << out;
+  EXPECT_THAT(out, Not(HasSubstr("database \"other\""))) << out;
   ExpectSameData("app");
 }
 

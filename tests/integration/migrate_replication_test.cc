@@ -929,6 +929,36 @@ TEST_F(ReplicationTest, ASubscriptionThatCannotApplyAChangeIsReportedWhileTheRun
   CleanUpAndExpectNothingLeft(o, "shop");
 }
 
+// While the run waits for sync, the subscription's apply worker waiting behind a destination
+// session's lock is reported with what holds it (the lag alone would only grow, silently). SHARE
+// mode stops the worker's inserts but not the checks' reads of the table's size.
+TEST_F(ReplicationTest, AnApplyWorkerWaitingForADestinationLockIsReported) {
+  auto o = ShopReplicating();
+  std::thread blocker([this] {
+    dst_->Exec("shop", "BEGIN; LOCK TABLE public.customers IN SHARE MODE; SELECT pg_sleep(9); COMMIT");
+  });
+  const std::string held = "SELECT pid FROM pg_locks WHERE relation = 'public.customers'::regclass "
+                           "AND mode = 'ShareLock' AND granted";
+  ASSERT_TRUE(WaitUntil([&] { return !dst_->Scalar("shop", held).empty(); }));
+  const std::string holder = dst_->Scalar("shop", held);
+  src_->Exec("shop", "INSERT INTO public.customers (name) VALUES ('behind a lock')");  // id 501
+  pid_t pid = SpawnMigrate(BuildManifest(o), "wait");
+  ASSERT_NE(pid, 0);
+  EXPECT_TRUE(WaitUntil([&] { return ReadFile(OutputOf("wait")).find("WaitingForLock") != std::string::npos; }, 30))
+      << ReadFile(OutputOf("wait"));
+  blocker.join();
+  EXPECT_EQ(ExitCodeOf(pid), 0) << ReadFile(OutputOf("wait"));
+  const std::string out = ReadFile(OutputOf("wait"));
+  EXPECT_THAT(out, HasSubstr("warning WaitingForLock: destination database \"shop\": the apply worker of "
+                             "subscription pgferry_"))
+      << out;
+  EXPECT_THAT(out, HasSubstr(" for RowExclusiveLock on table public.customers, blocked by process " + holder +
+                             " (user postgres, "))
+      << out;
+  EXPECT_EQ(dst_->Scalar("shop", "SELECT name FROM public.customers WHERE id = 501"), "behind a lock");
+  CleanUpAndExpectNothingLeft(o, "shop");
+}
+
 // With the logging collector on and a superuser on the destination, the reason the apply worker
 // fails is quoted from the destination's log (its DETAIL, the row's values, left out); the
 // servers of the test above log to no file, and the status says where to look instead.

@@ -28,13 +28,13 @@ class FakeServerSession : public testing::RecordingSession {
   explicit FakeServerSession(std::string db) : db_(std::move(db)) {}
   Result<pg::QueryResult> Query(const std::string& sql,
                                 const std::vector<std::optional<std::string>>& params) override {
-    testing::RecordingSession::Query(sql, params);
+    (void)testing::RecordingSession::Query(sql, params);
     if (sql.find("pg_blocking_pids") != std::string::npos) {
       return Rows({
           {"100", "app", "pgferry/pg_dump", "7", "relation", "16384", "AccessShareLock", "200", "alice", "psql",
-           "idle in transaction", "185"},
-          {"100", "app", "pgferry/pg_dump", "7", "relation", "16384", "AccessShareLock", "201", "", "", "", ""},
-          {"101", "app", "pgferry", "12", "transactionid", "", "ShareLock", "300", "bob", "", "active", "12"},
+           "idle in transaction", "185", ""},
+          {"100", "app", "pgferry/pg_dump", "7", "relation", "16384", "AccessShareLock", "201", "", "", "", "", ""},
+          {"101", "app", "pgferry", "12", "transactionid", "", "ShareLock", "300", "bob", "", "active", "12", ""},
       });
     }
     if (sql.find("quote_ident") != std::string::npos && db_ == "app" && params.size() == 1 &&
@@ -103,7 +103,7 @@ class RefusingSession : public testing::RecordingSession {
  public:
   Result<pg::QueryResult> Query(const std::string& sql,
                                 const std::vector<std::optional<std::string>>& params) override {
-    testing::RecordingSession::Query(sql, params);
+    (void)testing::RecordingSession::Query(sql, params);
     return Status(StatusCode::kInvalidArgument, "column \"wait_event_type\" does not exist");
   }
 };
@@ -126,6 +126,61 @@ TEST(LockWaitWatch, AServerThatCannotAnswerIsLeftAloneAfterThreeLooks) {
   }
   EXPECT_EQ(connector.connects.load(), 3);
   EXPECT_EQ(reports, 0);
+}
+
+// SetScope: the query gets the run's databases with the endpoint's own, and its subscriptions,
+// whose apply workers are named as such. (Which sessions the server then returns:
+// MigrateTest.ALockWaitIsReportedWithWhatBlocksIt and
+// ReplicationTest.AnApplyWorkerWaitingForADestinationLockIsReported.)
+class ScopedServerSession : public testing::RecordingSession {
+ public:
+  Result<pg::QueryResult> Query(const std::string& sql,
+                                const std::vector<std::optional<std::string>>& params) override {
+    (void)testing::RecordingSession::Query(sql, params);
+    if (sql.find("pg_blocking_pids") == std::string::npos || params.size() != 4) return pg::QueryResult();
+    std::lock_guard<std::mutex> l(mu);
+    scopes.push_back(params[2].value_or("NULL") + " " + params[3].value_or("NULL"));
+    if (params[3] != "{\"pgferry_1a2b_shop\"}") return pg::QueryResult();
+    return Rows({{"102", "shop", "pgferry_1a2b_shop", "9", "relation", "", "RowExclusiveLock", "400", "carol",
+                  "psql", "idle in transaction", "30", "apply"}});
+  }
+  static std::mutex mu;
+  static std::vector<std::string> scopes;
+};
+std::mutex ScopedServerSession::mu;
+std::vector<std::string> ScopedServerSession::scopes;
+class ScopedConnector : public pg::Connector {
+ public:
+  Result<std::unique_ptr<pg::Session>> Connect(const pg::ConnParams&) override {
+    return std::unique_ptr<pg::Session>(std::make_unique<ScopedServerSession>());
+  }
+};
+
+TEST(LockWaitWatch, TheScopeNamesTheRunsDatabasesAndItsApplyWorkers) {
+  ScopedConnector connector;
+  std::mutex mu;
+  std::vector<std::string> reports;
+  pg::ConnParams src = Server("src");
+  src.dbname = "maintenance";
+  {
+    LockWaitWatch watch(connector, {{"destination", src}},
+                        [&](const std::string& m) {
+                          std::lock_guard<std::mutex> l(mu);
+                          reports.push_back(m);
+                        },
+                        {std::chrono::milliseconds(100), std::chrono::milliseconds(10), std::chrono::hours(1)});
+    watch.SetScope({"shop", "Odd \"db\""}, {"pgferry_1a2b_shop"});
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  }
+  std::lock_guard<std::mutex> l(ScopedServerSession::mu);
+  ASSERT_FALSE(ScopedServerSession::scopes.empty());
+  EXPECT_EQ(ScopedServerSession::scopes.front(),
+            "{\"shop\",\"Odd \\\"db\\\"\",\"maintenance\"} {\"pgferry_1a2b_shop\"}");
+  EXPECT_THAT(reports, ElementsAre("destination database \"shop\": the apply worker of subscription "
+                                   "pgferry_1a2b_shop (process 102) has waited 9 s for RowExclusiveLock (a lock "
+                                   "of type relation), blocked by process 400 (user carol, application psql, idle "
+                                   "in transaction, transaction open 30 s); it goes on once that process releases "
+                                   "it"));
 }
 
 TEST(LockWaitWatch, AWatchEndedBeforeItsFirstLookNeverConnects) {
