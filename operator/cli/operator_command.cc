@@ -17,6 +17,7 @@
 #include "operator/cli/command_line.h"
 #include "operator/cli/commands.h"
 #include "operator/controller/operator_manager.h"
+#include "operator/controller/server_endpoints.h"
 #include "operator/kube/http_kube_client.h"
 #include "operator/kube/kube_config.h"
 #include "operator/pg/libpq_session.h"
@@ -284,6 +285,7 @@ int RunOperator(const std::vector<std::string>& args) {
   pg::LibpqConnector connector;
   controller::OperatorManager manager(o, client->get(), &connector);
   int code = manager.Run(shutdown);
+  controller::RemoveCaFolder();  // the CA files of sslRootCertSecretRef (server_endpoints.h)
   if (code != 0 && !shutdown.requested())
     std::cerr << "pgferry operator: stopped with an error (see the log above)\n";
   return code;

@@ -59,6 +59,7 @@ runtime::ReconcileResult PgMigrationReconciler::Reconcile(const std::string& key
       if (it != records_.end()) rec = it->second;
     }
     if (rec && rec->job && !rec->job->finished()) StopJob(*rec, "the PgMigration is gone", key);
+    if (rec && rec->endpoints) RemoveCaFiles(*rec->endpoints);  // nothing connects for it any more
     Forget(key);
     runtime::ObjectName n = runtime::SplitObjectKey(key);
     if (deps_.metrics) deps_.metrics->Remove(n.ns, n.name);

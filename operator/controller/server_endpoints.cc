@@ -1,5 +1,6 @@
 #include "operator/controller/server_endpoints.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -13,11 +14,19 @@
 namespace pgferry::controller {
 namespace {
 
-// A private folder for CA files, made once per process.
-Result<std::string> CaFolder() {
+// A private folder for CA files, made once per process (RemoveCaFolder takes it away at exit).
+std::mutex& CaMutex() {
   static std::mutex mu;
+  return mu;
+}
+std::string& CaFolderPath() {  // guarded by CaMutex(); "" until made
   static std::string folder;
-  std::lock_guard<std::mutex> lock(mu);
+  return folder;
+}
+
+Result<std::string> CaFolder() {
+  std::lock_guard<std::mutex> lock(CaMutex());
+  std::string& folder = CaFolderPath();
   if (!folder.empty()) return folder;
   const char* tmp = std::getenv("TMPDIR");
   std::string tmpl = std::string(tmp && *tmp ? tmp : "/tmp") + "/pgferry-operator-ca.XXXXXX";
@@ -55,6 +64,29 @@ Result<pg::ConnParams> Params(const api::ServerSpec& server,
 }
 
 }  // namespace
+
+void RemoveCaFiles(const ResolvedEndpoints& endpoints) {
+  std::lock_guard<std::mutex> lock(CaMutex());
+  const std::string& folder = CaFolderPath();
+  if (folder.empty()) return;
+  for (const std::string* path : {&endpoints.endpoints.source.sslrootcert, &endpoints.endpoints.destination.sslrootcert})
+    if (path->rfind(folder + "/", 0) == 0) unlink(path->c_str());  // only what this process wrote
+}
+
+void RemoveCaFolder() {
+  std::lock_guard<std::mutex> lock(CaMutex());
+  std::string& folder = CaFolderPath();
+  if (folder.empty()) return;
+  if (DIR* d = opendir(folder.c_str())) {
+    while (dirent* e = readdir(d)) {
+      const std::string name = e->d_name;
+      if (name != "." && name != "..") unlink((folder + "/" + name).c_str());
+    }
+    closedir(d);
+  }
+  rmdir(folder.c_str());
+  folder.clear();
+}
 
 Result<ResolvedEndpoints> ResolveEndpoints(const api::MigrationSpec& spec,
                                            const std::vector<api::Secret>& secrets,

@@ -8,7 +8,9 @@
 #include <gmock/gmock.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <optional>
 #include <thread>
 
 #include "tests/e2e/operator_fixture.h"
@@ -235,6 +237,55 @@ TEST_F(OperatorMigrationTest, ReplicatesCutsOverDeletesAndStopsCleanly) {
     std::string missing = ChartRbacMisses(observed_file, values);
     EXPECT_EQ(missing, "") << "the chart does not grant calls the operator made";
   }
+}
+
+// A CA from sslRootCertSecretRef is written to a file of the operator's own (libpq wants a
+// path): the file goes when its PgMigration does, and the operator's folder when it exits.
+TEST_F(OperatorMigrationTest, ACaFileGoesWithItsMigrationAndTheFolderWithTheOperator) {
+  StartPostgres();
+  CreateSourceDatabase("app", 10);
+  const std::string tmpdir = Scratch("tmp");
+  std::filesystem::create_directory(tmpdir);
+  auto files_in_tmpdir = [&] {
+    std::string names;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(tmpdir))
+      names += std::filesystem::relative(e.path(), tmpdir).string() + (e.is_directory() ? "/ " : " ");
+    return names;
+  };
+  std::unique_ptr<OperatorProcess> op;
+  {
+    const char* was = std::getenv("TMPDIR");
+    const std::optional<std::string> saved = was ? std::optional<std::string>(was) : std::nullopt;
+    setenv("TMPDIR", tmpdir.c_str(), 1);
+    op = StartOperator();  // the child takes the environment as it is now
+    saved ? setenv("TMPDIR", saved->c_str(), 1) : unsetenv("TMPDIR");
+  }
+  ASSERT_TRUE(op->WaitForLog("Starting controller", std::chrono::seconds(30))) << op->log();
+
+  std::string manifest = Manifest("tls", "  databases: {include: [app]}\n  method: dump\n  roles: {migrate: false}\n");
+  const std::string credentials = "    credentialsSecretRef: {name: ";
+  ASSERT_NE(manifest.find(credentials), std::string::npos) << manifest;
+  manifest.insert(manifest.find(credentials), "    sslRootCertSecretRef: {name: tls-ca, key: ca.crt}\n");  // the source's
+  manifest += "\n---\napiVersion: v1\nkind: Secret\nmetadata: {name: tls-ca}\ntype: Opaque\nstringData:\n"
+              "  ca.crt: |\n    -----BEGIN CERTIFICATE-----\n    MIIBfake\n    -----END CERTIFICATE-----\n";
+  CommandResult r = Apply(manifest);
+  ASSERT_EQ(r.exit_code, 0) << r.all();
+  r = Kubectl({"wait", "--for=jsonpath={.status.phase}=Done", "pgm/tls", "--timeout=120s"});
+  ASSERT_EQ(r.exit_code, 0) << r.all() << "\n--- operator log:\n" << op->log();
+  const std::string written = files_in_tmpdir();
+  EXPECT_THAT(written, ::testing::MatchesRegex("pgferry-operator-ca\\.[A-Za-z0-9]{6}/ pgferry-operator-ca\\.[A-Za-z0-9]{6}/"
+                                               "[0-9a-f]+-source\\.crt ")) << written;
+  EXPECT_EQ(dst_->Scalar("app", "SELECT count(*) FROM public.items"), "10");
+
+  r = Kubectl({"delete", "pgm", "tls", "--timeout=60s"});
+  ASSERT_EQ(r.exit_code, 0) << r.all() << "\n--- operator log:\n" << op->log();
+  // The object is gone once its cleanup has run; the reconcile that finds it gone removes the file.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (files_in_tmpdir().find(".crt") != std::string::npos && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(files_in_tmpdir().find(".crt"), std::string::npos) << files_in_tmpdir();
+  EXPECT_EQ(op->Terminate(), 0) << op->log();
+  EXPECT_EQ(files_in_tmpdir(), "") << "the operator left its CA folder";
 }
 
 // SIGKILL as soon as the phase is Running (roles, schema, slot or copy under way; no graceful
