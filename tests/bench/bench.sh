@@ -500,6 +500,22 @@ run_pgcopydb() {
   [ $rc -eq 0 ] || { grep -E 'ERROR|FATAL' "$WORK/$LOG.log" | head -n 10 >&2; tail -n 5 "$WORK/$LOG.log" >&2; return 1; }
 }
 
+# The machine's counters around a run: CPU ticks busy (user, nice, system, irq, softirq), in
+# iowait and stolen by the hypervisor, from /proc/stat, and file pages read back after the kernel
+# had dropped them (workingset_refault_file, /proc/vmstat; this VM's DAMON pages out memory left
+# untouched for a minute). A run slower than its neighbours shows here whether the machine was
+# short of CPU, waited for the disk or re-read evicted files.
+machine_counters() {
+  awk '/^cpu / { printf "%d %d %d ", $2 + $3 + $4 + $7 + $8, $6, $9 }' /proc/stat
+  awk '/^workingset_refault_file / { r = $2 } END { print r + 0 }' /proc/vmstat
+}
+machine_delta() {  # machine_delta "BEFORE" "AFTER" -> "busy B core-s, iowait I, steal S, refaulted R MiB"
+  awk -v a="$1" -v b="$2" -v hz="$CLK_TCK" 'BEGIN {
+    split(a, x, " "); split(b, y, " ")
+    printf "busy %.1f core-s, iowait %.1f, steal %.1f, refaulted %d MiB", (y[1] - x[1]) / hz, (y[2] - x[2]) / hz,
+      (y[3] - x[3]) / hz, (y[4] - x[4]) * 4 / 1024 }'
+}
+
 # run_tool SECTION TOOL DB RUN: fresh destination, run, verify, clean up, record.
 declare -A TIMES RSSO RSST CPUS
 run_tool() {
@@ -514,6 +530,8 @@ run_tool() {
     start_sampler "$SRC_PORT" "$WORK/$LOG.prof-src"; start_sampler "$DST_PORT" "$WORK/$LOG.prof-dst"
     snooze 0.3
   fi
+  local counters_before counters
+  counters_before=$(machine_counters)
   t_start=$(now)
   case $tool in
     pgferry-dump) run_pgferry "$db" dump "done pg_dump" || ok=0; seq=1 ;;
@@ -523,12 +541,13 @@ run_tool() {
     native) run_native "$db" || ok=0 ;;
     pgcopydb) run_pgcopydb "$db" || ok=0; seq=1 ;;
   esac
+  counters=$(machine_delta "$counters_before" "$(machine_counters)")
   if [ $ok = 1 ]; then
     case $tool in
       pgferry*) extra="  peak RSS $((RSS_OWN / 1024)) MiB own / $((RSS_TREE / 1024)) MiB with children, CPU ${CPU_OWN}s own / ${CPU}s with children" ;;
       native) extra="  (schema $SCHEMA_SECS s + sync $SYNC_SECS s)" ;;
     esac
-    log "$section run $run: $tool ${ELAPSED}s$extra  (load $(cut -d' ' -f1 /proc/loadavg))"
+    log "$section run $run: $tool ${ELAPSED}s$extra  (load $(cut -d' ' -f1 /proc/loadavg); machine: $counters)"
     if [ $PROFILE = 1 ]; then
       stop_samplers
       profile_summary "$WORK/$LOG.prof-src" "$t_start" "source:     "
@@ -539,7 +558,7 @@ run_tool() {
       TIMES[$section/$tool]+="$ELAPSED "
       [ -n "$RSS_OWN" ] && { RSSO[$section/$tool]+="$RSS_OWN "; RSST[$section/$tool]+="$RSS_TREE "; CPUS[$section/$tool]+="$CPU_OWN/$CPU "; }
       record "$section" "$tool" "$run" "$ELAPSED" "rss_own_kib=${RSS_OWN:-}" "rss_tree_kib=${RSS_TREE:-}" "cpu_own_s=${CPU_OWN:-}" "cpu_tree_s=${CPU:-}" \
-        "schema_s=$( [ $tool = native ] && echo "$SCHEMA_SECS")"
+        "schema_s=$( [ $tool = native ] && echo "$SCHEMA_SECS")" "machine=$counters"
     fi
   else
     fail "$section run $run $tool: the tool failed (log $WORK/$LOG.log)"
