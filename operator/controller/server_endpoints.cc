@@ -69,7 +69,8 @@ void RemoveCaFiles(const ResolvedEndpoints& endpoints) {
   std::lock_guard<std::mutex> lock(CaMutex());
   const std::string& folder = CaFolderPath();
   if (folder.empty()) return;
-  for (const std::string* path : {&endpoints.endpoints.source.sslrootcert, &endpoints.endpoints.destination.sslrootcert})
+  const Endpoints& e = endpoints.endpoints;
+  for (const std::string* path : {&e.source.sslrootcert, &e.destination.sslrootcert})
     if (path->rfind(folder + "/", 0) == 0) unlink(path->c_str());  // only what this process wrote
 }
 

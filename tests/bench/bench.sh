@@ -500,20 +500,21 @@ run_pgcopydb() {
   [ $rc -eq 0 ] || { grep -E 'ERROR|FATAL' "$WORK/$LOG.log" | head -n 10 >&2; tail -n 5 "$WORK/$LOG.log" >&2; return 1; }
 }
 
-# The machine's counters around a run: CPU ticks busy (user, nice, system, irq, softirq), in
+# The machine's counters around a run: CPU ticks busy (user, nice, system, irq, softirq; the
+# kernel's part: system, irq, softirq), in
 # iowait and stolen by the hypervisor, from /proc/stat, and file pages read back after the kernel
 # had dropped them (workingset_refault_file, /proc/vmstat; this VM's DAMON pages out memory left
 # untouched for a minute). A run slower than its neighbours shows here whether the machine was
 # short of CPU, waited for the disk or re-read evicted files.
 machine_counters() {
-  awk '/^cpu / { printf "%d %d %d ", $2 + $3 + $4 + $7 + $8, $6, $9 }' /proc/stat
+  awk '/^cpu / { printf "%d %d %d %d ", $2 + $3 + $4 + $7 + $8, $6, $9, $4 + $7 + $8 }' /proc/stat
   awk '/^workingset_refault_file / { r = $2 } END { print r + 0 }' /proc/vmstat
 }
-machine_delta() {  # machine_delta "BEFORE" "AFTER" -> "busy B core-s, iowait I, steal S, refaulted R MiB"
+machine_delta() {  # machine_delta "BEFORE" "AFTER" -> "busy B core-s (kernel K), iowait I, steal S, refaulted R MiB"
   awk -v a="$1" -v b="$2" -v hz="$CLK_TCK" 'BEGIN {
     split(a, x, " "); split(b, y, " ")
-    printf "busy %.1f core-s, iowait %.1f, steal %.1f, refaulted %d MiB", (y[1] - x[1]) / hz, (y[2] - x[2]) / hz,
-      (y[3] - x[3]) / hz, (y[4] - x[4]) * 4 / 1024 }'
+    printf "busy %.1f core-s (kernel %.1f), iowait %.1f, steal %.1f, refaulted %d MiB", (y[1] - x[1]) / hz,
+      (y[4] - x[4]) / hz, (y[2] - x[2]) / hz, (y[3] - x[3]) / hz, (y[5] - x[5]) * 4 / 1024 }'
 }
 
 # run_tool SECTION TOOL DB RUN: fresh destination, run, verify, clean up, record.
