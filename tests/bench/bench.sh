@@ -501,10 +501,10 @@ run_pgcopydb() {
 }
 
 # The machine's counters around a run: CPU ticks busy (user, nice, system, irq, softirq; the
-# kernel's part: system, irq, softirq), in
-# iowait and stolen by the hypervisor, from /proc/stat, and file pages read back after the kernel
-# had dropped them (workingset_refault_file, /proc/vmstat; this VM's DAMON pages out memory left
-# untouched for a minute). A run slower than its neighbours shows here whether the machine was
+# kernel's part: system, irq, softirq), in iowait and stolen by the hypervisor, from /proc/stat,
+# and file pages (4 KiB) read back after the kernel had dropped them (workingset_refault_file,
+# /proc/vmstat; the VM these figures come from runs DAMON, which pages out memory left untouched
+# for a minute). A run slower than its neighbours shows here whether the machine was
 # short of CPU, waited for the disk or re-read evicted files.
 machine_counters() {
   awk '/^cpu / { printf "%d %d %d %d ", $2 + $3 + $4 + $7 + $8, $6, $9, $4 + $7 + $8 }' /proc/stat
