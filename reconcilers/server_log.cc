@@ -29,10 +29,14 @@ std::string SubscriptionApplyError(std::string_view log, const std::string& subs
     lines.push_back(log.substr(start, end - start));
     start = end + 1;
   }
-  const std::string origin = "CONTEXT:  processing remote data for replication origin \"pg_" + subscription_oid + "\"";
+  // The apply worker's origin is pg_<oid>; a table sync worker applying the changes that arrived
+  // during its table's copy uses pg_<oid>_<table oid>.
+  const std::string origin = "CONTEXT:  processing remote data for replication origin \"pg_" + subscription_oid;
   for (size_t i = lines.size(); i-- > 0;) {
     size_t at = lines[i].find(origin);
     if (at == std::string_view::npos) continue;
+    const size_t after = at + origin.size();
+    if (after >= lines[i].size() || (lines[i][after] != '"' && lines[i][after] != '_')) continue;
     const std::string_view prefix = lines[i].substr(0, at);
     // The report's ERROR line comes a few lines before (DETAIL, HINT between).
     for (size_t j = i; j-- > 0 && i - j <= 20;) {

@@ -41,6 +41,18 @@ TEST(SubscriptionApplyError, TheLastReportWinsAndOtherProcessesLinesAreSkipped) 
   EXPECT_EQ(SubscriptionApplyError(first + second, "16400"), "new reason (applying UPDATE to public.t)");
 }
 
+// A table sync worker applies what arrived during its table's copy under origin
+// pg_<subscription oid>_<table oid>; another subscription's oid that merely starts the same is not it.
+TEST(SubscriptionApplyError, ATableSyncWorkersErrorCounts) {
+  std::string log = Report(kPrefix, "duplicate key value violates unique constraint \"t_pkey\"",
+                           "processing remote data for replication origin \"pg_16400_16384\" during message type "
+                           "\"INSERT\" for replication target relation \"public.t\" in transaction 741");
+  EXPECT_EQ(SubscriptionApplyError(log, "16400"),
+            "duplicate key value violates unique constraint \"t_pkey\" (applying INSERT to public.t)");
+  EXPECT_EQ(SubscriptionApplyError(log, "1640"), "");
+  EXPECT_EQ(SubscriptionApplyError(log, "164001"), "");
+}
+
 TEST(SubscriptionApplyError, HostileRelationNamesAndChangesWithoutARelation) {
   std::string log = Report(kPrefix, "null value in column \"c\" violates not-null constraint",
                            "processing remote data for replication origin \"pg_5\" during message type \"INSERT\" for "
