@@ -122,7 +122,8 @@ void LockWaitWatch::Look(Server& server) {
     subscriptions = subscriptions_;
   }
   if (!databases.empty()) databases.push_back(server.params.dbname);
-  auto r = s->Query(sql::LockWaitsSql(s->ServerVersion()),
+  if (server.lock_waits_sql.empty()) server.lock_waits_sql = sql::LockWaitsSql(s->ServerVersion());
+  auto r = s->Query(server.lock_waits_sql,
                     {server.params.user, std::to_string(min_secs), TextArrayLiteral(databases),
                      TextArrayLiteral(subscriptions)});
   {

@@ -5,19 +5,22 @@
 // another session holds a conflicting lock (an ALTER TABLE in an open transaction, a LOCK TABLE,
 // a long VACUUM FULL), PostgreSQL makes pgferry wait, silently, for as long as it takes. While a
 // LockWaitWatch lives, a thread looks at both servers every `interval` for the sessions of this
-// run that have waited at least `min_wait` for a lock: those with application pgferry,
-// pgferry/pg_dump or pgferry/pg_restore connected as the endpoint's user (in the run's databases
-// and the endpoint's own, once SetScope has named them, so that another run by the same user on
-// other databases is not reported as this one), and the apply workers of the run's
-// subscriptions (SetScope), which wait behind a destination lock while the run waits for sync, and reports each with what it waits for and who blocks
-// it (pg_blocking_pids: the holders, and sessions queued ahead of it): process id, user, application, state and how long its transaction has been open, never the
-// holder's query text (it may hold a password). The same wait is reported again every
-// `repeat_every` while it lasts.
+// run that have waited at least `min_wait` for a lock:
+//   - those with application pgferry, pgferry/pg_dump or pgferry/pg_restore connected as the
+//     endpoint's user; once SetScope has named the run's databases, only those in them and in
+//     the endpoint's own database (another run by the same user elsewhere is not this one);
+//   - the workers of the run's subscriptions (SetScope), found in pg_stat_subscription, which
+//     wait behind a destination lock while the run waits for sync.
+// Each is reported with what it waits for and who blocks it (pg_blocking_pids: the holders, and
+// sessions queued ahead of it): process id, user, application, state and how long its
+// transaction has been open, never the holder's query text (it may hold a password). The same
+// wait is reported again every `repeat_every` while it lasts.
 //
 // The watch opens its own session to a server only at its first look (min_wait after it
-// starts), so short runs never connect; a server it cannot reach or query (a server older than
-// 9.6 has no wait_event_type) is tried at the next look, and left alone after three failed looks
-// in a row. It only reads pg_stat_activity and pg_locks, which any user may.
+// starts), so short runs never connect; a server it cannot reach or query (one older than 9.6
+// has no pg_blocking_pids) is tried at the next look, and left alone after three failed looks
+// in a row. It only reads pg_stat_activity, pg_locks and pg_stat_subscription, which any user
+// may.
 #pragma once
 
 #include <chrono>
@@ -52,8 +55,8 @@ class LockWaitWatch {
   LockWaitWatch& operator=(const LockWaitWatch&) = delete;
 
   // Narrows pgferry's sessions to `databases` (plus each endpoint's own database) and adds the
-  // apply workers of `subscriptions` (their application name). Callable from any thread; the
-  // next look uses it.
+  // workers of `subscriptions` (by subscription name). Callable from any thread; the next look
+  // uses it.
   void SetScope(std::vector<std::string> databases, std::vector<std::string> subscriptions);
 
  private:
@@ -62,6 +65,7 @@ class LockWaitWatch {
     pg::ConnParams params;
     std::unique_ptr<pg::Session> session;                         // bootstrap database
     std::map<std::string, std::unique_ptr<pg::Session>> by_db;    // to name relations
+    std::string lock_waits_sql;  // engine_sql.h LockWaitsSql for this server's version, built once
     int failures = 0;  // looks in a row that could not connect or query; at kMaxFailures it is left alone
   };
   static constexpr int kMaxFailures = 3;

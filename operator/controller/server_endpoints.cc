@@ -1,11 +1,11 @@
 #include "operator/controller/server_endpoints.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <functional>
 #include <mutex>
 
@@ -78,14 +78,8 @@ void RemoveCaFolder() {
   std::lock_guard<std::mutex> lock(CaMutex());
   std::string& folder = CaFolderPath();
   if (folder.empty()) return;
-  if (DIR* d = opendir(folder.c_str())) {
-    while (dirent* e = readdir(d)) {
-      const std::string name = e->d_name;
-      if (name != "." && name != "..") unlink((folder + "/" + name).c_str());
-    }
-    closedir(d);
-  }
-  rmdir(folder.c_str());
+  std::error_code ignored;  // at exit: what cannot be removed stays
+  std::filesystem::remove_all(folder, ignored);
   folder.clear();
 }
 

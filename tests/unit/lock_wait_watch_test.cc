@@ -104,7 +104,7 @@ class RefusingSession : public testing::RecordingSession {
   Result<pg::QueryResult> Query(const std::string& sql,
                                 const std::vector<std::optional<std::string>>& params) override {
     (void)testing::RecordingSession::Query(sql, params);
-    return Status(StatusCode::kInvalidArgument, "column \"wait_event_type\" does not exist");
+    return Status(StatusCode::kInvalidArgument, "function pg_catalog.pg_blocking_pids(integer) does not exist");
   }
 };
 class RefusingConnector : public pg::Connector {
@@ -132,28 +132,36 @@ TEST(LockWaitWatch, AServerThatCannotAnswerIsLeftAloneAfterThreeLooks) {
 // whose apply workers are named as such. (Which sessions the server then returns:
 // MigrateTest.ALockWaitIsReportedWithWhatBlocksIt and
 // ReplicationTest.AnApplyWorkerWaitingForADestinationLockIsReported.)
+// What the watch asked for: each query's $3 (databases) and $4 (subscriptions).
+struct Scopes {
+  std::mutex mu;
+  std::vector<std::string> seen;
+};
 class ScopedServerSession : public testing::RecordingSession {
  public:
+  explicit ScopedServerSession(Scopes& scopes) : scopes_(scopes) {}
   Result<pg::QueryResult> Query(const std::string& sql,
                                 const std::vector<std::optional<std::string>>& params) override {
     (void)testing::RecordingSession::Query(sql, params);
     if (sql.find("pg_blocking_pids") == std::string::npos || params.size() != 4) return pg::QueryResult();
-    std::lock_guard<std::mutex> l(mu);
-    scopes.push_back(params[2].value_or("NULL") + " " + params[3].value_or("NULL"));
+    {
+      std::lock_guard<std::mutex> l(scopes_.mu);
+      scopes_.seen.push_back(params[2].value_or("NULL") + " " + params[3].value_or("NULL"));
+    }
     if (params[3] != "{\"pgferry_1a2b_shop\"}") return pg::QueryResult();
     return Rows({{"102", "shop", "pgferry_1a2b_shop", "9", "relation", "", "RowExclusiveLock", "400", "carol",
                   "psql", "idle in transaction", "30", "apply"}});
   }
-  static std::mutex mu;
-  static std::vector<std::string> scopes;
+
+ private:
+  Scopes& scopes_;
 };
-std::mutex ScopedServerSession::mu;
-std::vector<std::string> ScopedServerSession::scopes;
 class ScopedConnector : public pg::Connector {
  public:
   Result<std::unique_ptr<pg::Session>> Connect(const pg::ConnParams&) override {
-    return std::unique_ptr<pg::Session>(std::make_unique<ScopedServerSession>());
+    return std::unique_ptr<pg::Session>(std::make_unique<ScopedServerSession>(scopes));
   }
+  Scopes scopes;
 };
 
 TEST(LockWaitWatch, TheScopeNamesTheRunsDatabasesAndItsApplyWorkers) {
@@ -172,9 +180,9 @@ TEST(LockWaitWatch, TheScopeNamesTheRunsDatabasesAndItsApplyWorkers) {
     watch.SetScope({"shop", "Odd \"db\""}, {"pgferry_1a2b_shop"});
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
   }
-  std::lock_guard<std::mutex> l(ScopedServerSession::mu);
-  ASSERT_FALSE(ScopedServerSession::scopes.empty());
-  EXPECT_EQ(ScopedServerSession::scopes.front(),
+  std::lock_guard<std::mutex> l(connector.scopes.mu);
+  ASSERT_FALSE(connector.scopes.seen.empty());
+  EXPECT_EQ(connector.scopes.seen.front(),
             "{\"shop\",\"Odd \\\"db\\\"\",\"maintenance\"} {\"pgferry_1a2b_shop\"}");
   EXPECT_THAT(reports, ElementsAre("destination database \"shop\": the apply worker of subscription "
                                    "pgferry_1a2b_shop (process 102) has waited 9 s for RowExclusiveLock (a lock "
