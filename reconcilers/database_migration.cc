@@ -1675,16 +1675,21 @@ bool DatabaseMigration::PollSync() {
   if (failing) (void)FollowSource();
   const std::string failing_prefix = "the subscription fails to apply changes";
   // Why, when the destination's log can be read (a superuser, with the logging collector on):
-  // its apply worker's last error; else where to look.
+  // the last error of its apply worker or of a table sync worker; else where to look.
   std::string reason;
   if (failing) {
     auto tail = dst_->Query(sql::kSubscriptionLogTail, {name_});
-    if (tail.ok() && !tail->empty())  // (a password in it would be the source's, in the subscription's conninfo)
-      reason = pg::MaskSecret(SubscriptionApplyError(tail->Get(0, 1), tail->Get(0, 0)), src_params_.password);
+    if (tail.ok() && !tail->empty()) {
+      SubscriptionInLog in_log{tail->Get(0, 0), name_, {}};
+      for (const auto& t : plan_.tables) in_log.tables.emplace_back(t.schema, t.name);
+      // (a password in it would be the source's, in the subscription's conninfo)
+      reason = pg::MaskSecret(SubscriptionError(tail->Get(0, 1), in_log), src_params_.password);
+    }
   }
   const std::string failing_why =
-      failing_prefix + " (its workers have failed " + std::to_string(subscription_errors_) +
-      " times; they retry every few seconds): " +
+      failing_prefix + " (its workers have failed " +
+      (subscription_errors_ == 1 ? std::string("once") : std::to_string(subscription_errors_) + " times") +
+      "; they retry every few seconds): " +
       (reason.empty() ? "the destination server's log says why, e.g. a duplicate key from a row written on the "
                         "destination, or a missing table"
                       : "the destination server's log says: " + reason);

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <initializer_list>
-#include <vector>
 
 namespace pgferry {
 namespace {
@@ -19,9 +18,23 @@ std::string Between(std::string_view line, std::string_view before, std::initial
   return end == std::string_view::npos ? "" : std::string(line.substr(at, end - at));
 }
 
+bool StartsWith(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
+
+// The message of the ERROR line of the report that `lines[i]` (from column `at`) belongs to:
+// the nearest line before it with the same prefix (DETAIL, HINT between), "" when none.
+std::string ErrorOfReport(const std::vector<std::string_view>& lines, size_t i, size_t at) {
+  const std::string_view prefix = lines[i].substr(0, at);
+  for (size_t j = i; j-- > 0 && i - j <= 20;) {
+    if (!StartsWith(lines[j], prefix)) continue;
+    std::string_view rest = lines[j].substr(prefix.size());
+    if (StartsWith(rest, "ERROR:  ")) return std::string(rest.substr(8));
+  }
+  return "";
+}
+
 }  // namespace
 
-std::string SubscriptionApplyError(std::string_view log, const std::string& subscription_oid) {
+std::string SubscriptionError(std::string_view log, const SubscriptionInLog& subscription) {
   std::vector<std::string_view> lines;
   for (size_t start = 0; start < log.size();) {
     size_t end = log.find('\n', start);
@@ -29,29 +42,81 @@ std::string SubscriptionApplyError(std::string_view log, const std::string& subs
     lines.push_back(log.substr(start, end - start));
     start = end + 1;
   }
+  // Where each of this subscription's table sync workers started: (line, table name).
+  const std::string started = "logical replication table synchronization worker for subscription \"" +
+                              subscription.name + "\", table \"";
+  std::vector<std::pair<size_t, std::string_view>> syncs;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    size_t at = lines[i].find(started);
+    if (at == std::string_view::npos) continue;
+    std::string_view table = lines[i].substr(at + started.size());
+    size_t end = table.rfind("\" has started");
+    if (end != std::string_view::npos) syncs.emplace_back(i, table.substr(0, end));
+  }
+  // A table sync worker of this subscription started on `table` before line `i`.
+  auto synced_before = [&](size_t i, auto&& matches) {
+    for (const auto& [line, table] : syncs)
+      if (line < i && matches(table)) return true;
+    return false;
+  };
+  auto qualified = [&](std::string_view table) {
+    std::string found;
+    int n = 0;
+    for (const auto& [schema, name] : subscription.tables)
+      if (name == table) found = schema + "." + name, ++n;
+    return n == 1 ? found : std::string(table);
+  };
+
   // The apply worker's origin is pg_<oid>; a table sync worker applying the changes that arrived
   // during its table's copy uses pg_<oid>_<table oid>.
-  const std::string origin = "CONTEXT:  processing remote data for replication origin \"pg_" + subscription_oid;
+  const std::string origin = "CONTEXT:  processing remote data for replication origin \"pg_" + subscription.oid;
+  const std::string copy_context = "CONTEXT:  COPY ";
+  const std::string copy_start = "ERROR:  could not start initial contents copy for table \"";
   for (size_t i = lines.size(); i-- > 0;) {
-    size_t at = lines[i].find(origin);
-    if (at == std::string_view::npos) continue;
-    const size_t after = at + origin.size();
-    if (after >= lines[i].size() || (lines[i][after] != '"' && lines[i][after] != '_')) continue;
-    const std::string_view prefix = lines[i].substr(0, at);
-    // The report's ERROR line comes a few lines before (DETAIL, HINT between).
-    for (size_t j = i; j-- > 0 && i - j <= 20;) {
-      if (lines[j].substr(0, prefix.size()) != prefix) continue;
-      std::string_view rest = lines[j].substr(prefix.size());
-      if (rest.substr(0, 8) != "ERROR:  ") continue;
-      std::string message(rest.substr(8));
-      std::string type = Between(lines[i], "during message type \"", {"\""});
+    const std::string_view line = lines[i];
+    if (size_t at = line.find(origin); at != std::string_view::npos) {
+      const size_t after = at + origin.size();
+      if (after >= line.size() || (line[after] != '"' && line[after] != '_')) continue;
+      std::string message = ErrorOfReport(lines, i, at);
+      if (message.empty()) continue;
+      std::string type = Between(line, "during message type \"", {"\""});
       // PostgreSQL 15: ... relation "schema.table" in transaction N ..., or ... relation
       // "schema.table" column "c" in transaction N ...
-      std::string relation = Between(lines[i], "for replication target relation \"",
-                                     {"\" in transaction", "\" column \""});
+      std::string relation = Between(line, "for replication target relation \"", {"\" in transaction", "\" column \""});
       if (!type.empty() && !relation.empty()) message += " (applying " + type + " to " + relation + ")";
       else if (!type.empty()) message += " (applying " + type + ")";
       return message;
+    }
+    // A sync worker's copy into the table: "COPY <table>, line N: ..." (the rest is the row).
+    if (size_t at = line.find(copy_context); at != std::string_view::npos && !syncs.empty()) {
+      std::string_view rest = line.substr(at + copy_context.size());
+      std::string_view table;
+      bool ours = synced_before(i, [&](std::string_view t) {
+        if (!StartsWith(rest, std::string(t) + ", line ")) return false;
+        table = t;
+        return true;
+      });
+      if (!ours) continue;
+      std::string message = ErrorOfReport(lines, i, at);
+      if (!message.empty()) return message + " (copying " + qualified(table) + ")";
+      continue;
+    }
+    // A sync worker that could not read its table on the source: the message names the table
+    // ("schema.table") and carries the source's error.
+    if (size_t at = line.find(copy_start); at != std::string_view::npos && !syncs.empty()) {
+      std::string_view rest = line.substr(at + copy_start.size());
+      bool ours = synced_before(i, [&](std::string_view t) {
+        size_t end = rest.find("\": ");
+        while (end != std::string_view::npos) {
+          std::string_view named = rest.substr(0, end);
+          if (named.size() > t.size() && named.substr(named.size() - t.size()) == t &&
+              named[named.size() - t.size() - 1] == '.')
+            return true;
+          end = rest.find("\": ", end + 1);
+        }
+        return false;
+      });
+      if (ours) return std::string(line.substr(at + 8));
     }
   }
   return "";
