@@ -734,6 +734,33 @@ Status DatabaseMigration::CopyUnloggedTables(pg::Session& src) {
   return Status::Ok();
 }
 
+void DatabaseMigration::RefreshMaterializedViews() {
+  const std::string marker = " was not refreshed at cutover";
+  std::vector<std::string> refreshed, warnings;
+  auto views = dst_->Query(sql::kPopulatedMaterializedViews);
+  if (!views.ok()) {
+    warnings.push_back("materialized views: the destination's list of them could not be read, so none" + marker +
+                       ": " + views.status().message());
+  } else {
+    for (size_t i = 0; i < views->size(); ++i) {
+      const std::string name = views->Get(i, 0);
+      Status st = dst_->Exec("REFRESH MATERIALIZED VIEW " + name);
+      if (st.ok()) {
+        refreshed.push_back(name);
+        continue;
+      }
+      warnings.push_back("materialized view " + name + marker + " (it holds the data of the initial copy): " +
+                         st.message() + "; refresh it there once that is mended (REFRESH MATERIALIZED VIEW " + name +
+                         ", as its owner)");
+    }
+  }
+  ReplaceWarnings({marker}, warnings);
+  if (!refreshed.empty())
+    e_.Event("MaterializedViewsRefreshed", "database \"" + plan_.dbname + "\": refreshed " + Joined(refreshed) +
+                                               " (logical replication carries no materialized view data)");
+  for (const auto& w : warnings) e_.Event("MaterializedViewNotRefreshed", "database \"" + plan_.dbname + "\": " + w, true);
+}
+
 Status DatabaseMigration::CopyLargeObjects(pg::Session& src) {
   ASSIGN_OR_RETURN(auto ids, src.Query(sql::kLargeObjectIds));
   for (size_t i = 0; i < ids.size(); ++i) {
@@ -1753,6 +1780,7 @@ void DatabaseMigration::Cutover() {
   }
   Status st = CopyUnloggedTables(**src);
   if (!st.ok()) return Fail(st, "cutover: unlogged tables");
+  RefreshMaterializedViews();
   if (e_.spec_.verify != "none") {
     auto differ = VerifyBeforeCutover(**src);
     if (!differ.ok()) return Fail(differ.status(), "cutover: verification");

@@ -38,8 +38,8 @@ class DatabaseMigration {
   void SetUp();
   // Replication: refreshes tables/lag in the status; true when in sync.
   bool PollSync();
-  // Replication: sequences and unlogged tables, then drop subscription, slot and publication;
-  // done.
+  // Replication: sequences, unlogged tables and materialized views, then drop subscription,
+  // slot and publication; done.
   void Cutover();
   bool replicating() const;
 
@@ -174,6 +174,10 @@ class DatabaseMigration {
   // Cutover: the unlogged tables again (TRUNCATE + COPY in one destination transaction, under
   // one source snapshot), since replication carried none of their changes.
   Status CopyUnloggedTables(pg::Session& source);
+  // Cutover: REFRESH MATERIALIZED VIEW for each populated one on the destination, whose data is
+  // from after the initial copy (logical replication carries none). One that cannot be refreshed
+  // (its owner is another role, its query fails) is a warning, not a refusal to cut over.
+  void RefreshMaterializedViews();
   // spec.verify (verification.h) over the selected tables, the source read under
   // `source_snapshot`: records the result in the status (and an event) and returns the
   // differences in one line, "" when every table matched.

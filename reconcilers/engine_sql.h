@@ -517,6 +517,22 @@ SELECT r.ord, i.indexrelid::text, ic.relname::text, pg_catalog.quote_ident(ic.re
  ORDER BY r.ord, coalesce(c.contype = 'p', false) DESC, ic.relname
 )sql";
 
+// The destination's populated materialized views, for a refresh at cutover (logical replication
+// carries no materialized view data: each still holds what post-data's REFRESH found after the
+// initial copy). In creation order, which in a restored database is dependency order (pg_restore
+// makes a view after what it reads), so a view over another view is refreshed after it. Not
+// an extension's own. One quoted name a row.
+inline constexpr const char* kPopulatedMaterializedViews = R"sql(
+SELECT pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname)
+  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.relkind = 'm' AND c.relispopulated
+   AND n.nspname NOT IN ('pg_catalog', 'information_schema', '_pgferry')
+   AND n.nspname NOT LIKE 'pg\_toast%' AND n.nspname NOT LIKE 'pg\_temp\_%'
+   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                    WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = c.oid
+                      AND d.deptype = 'e')
+ ORDER BY c.oid
+)sql";
 // What needs an ANALYZE once post-data is restored, on the destination: the copy workers analyzed
 // every table right after its indexes, so only what post-data brings that ANALYZE reads is left.
 // $1 schemas, $2 names of the database's tables, $3 whether the workers left indexes of that

@@ -314,6 +314,47 @@ TEST_F(ReplicationTest, UnloggedTablesAreCopiedAtTheStartAndAgainAtCutover) {
   ExpectCutOverCleanly("shop");
 }
 
+// Logical replication carries no materialized view data: at cutover each populated one on the
+// destination is refreshed (in dependency order: a view over another after it), so it shows the
+// data as of the cutover, as pg_dump | pg_restore's REFRESH shows the data as of the dump. One
+// made WITH NO DATA stays so; one whose refresh fails is a warning, not a refusal to cut over.
+TEST_F(ReplicationTest, MaterializedViewsAreRefreshedAtCutover) {
+  StartServers();
+  CreateShop(*src_);
+  src_->Exec("shop", R"sql(
+    CREATE MATERIALIZED VIEW public."Order ""Totals""" AS
+      SELECT customer_id, count(*) AS n FROM public.orders GROUP BY customer_id;
+    CREATE MATERIALIZED VIEW public.busiest AS SELECT max(n) AS n FROM public."Order ""Totals""";
+    CREATE MATERIALIZED VIEW public.later AS SELECT count(*) AS n FROM public.customers WITH NO DATA;
+    CREATE TABLE public.flags (id int PRIMARY KEY);
+    INSERT INTO public.flags VALUES (1);
+    CREATE MATERIALIZED VIEW public.ratio AS SELECT 100 / count(*) AS r FROM public.flags;)sql");
+  auto o = Options();
+  o.extra_spec = "  databases: {include: [shop]}\n";
+  auto status = MigrateJson(BuildManifest(o));
+  ASSERT_EQ((*Db(status, "shop"))["status"], "syncing") << status.dump(2);
+  EXPECT_EQ(dst_->Scalar("shop", "SELECT n FROM public.busiest"), "10");
+  // Customer 1's orders go from 10 to 15; the flags go, so ratio's query divides by zero.
+  src_->Exec("shop", "INSERT INTO public.orders (customer_id, total) SELECT 1, 1 FROM generate_series(1, 5); "
+                     "DELETE FROM public.flags");
+  CommandResult r = Run("migrate", BuildManifest(WithCutover(o)), {"-o", "json"});
+  EXPECT_EQ(r.exit_code, 0) << r.output << r.err;
+  EXPECT_THAT(r.err, HasSubstr("MaterializedViewsRefreshed: database \"shop\": refreshed public.\"Order \"\"Totals\"\"\", "
+                               "public.busiest (logical replication carries no materialized view data)"))
+      << r.err;
+  EXPECT_THAT(r.err, HasSubstr("warning MaterializedViewNotRefreshed: database \"shop\": materialized view public.ratio "
+                               "was not refreshed at cutover (it holds the data of the initial copy): division by zero"))
+      << r.err;
+  EXPECT_EQ(dst_->Scalar("shop", "SELECT n FROM public.\"Order \"\"Totals\"\"\" WHERE customer_id = 1"), "15");
+  EXPECT_EQ(dst_->Scalar("shop", "SELECT n FROM public.busiest"), "15");
+  EXPECT_EQ(dst_->Scalar("shop", "SELECT relispopulated FROM pg_class WHERE relname = 'later'"), "f");
+  EXPECT_EQ(dst_->Scalar("shop", "SELECT r FROM public.ratio"), "100");
+  status = nlohmann::json::parse(r.output);
+  EXPECT_EQ((*Db(status, "shop"))["status"], "done") << status.dump(2);
+  EXPECT_THAT((*Db(status, "shop"))["warnings"].dump(), HasSubstr("public.ratio was not refreshed at cutover"));
+  ExpectCutOverCleanly("shop");
+}
+
 // A source user that is not superuser publishes its tables by name: an unlogged table among them
 // would make CREATE PUBLICATION fail ("not supported for unlogged tables") and the whole
 // database fall back to a one-time copy.
