@@ -19,10 +19,10 @@ using ::testing::Not;
 
 class ReplicationTest : public MigrationTest {
  protected:
-  // Servers, "shop" on the source, and a first run that leaves it replicating (syncing) with
-  // `extra_spec` added to the spec; the manifest options.
-  ManifestOptions ShopReplicating(const std::string& extra_spec = "") {
-    StartServers();
+  // Servers (the destination's with `dst`), "shop" on the source, and a first run that leaves it
+  // replicating (syncing) with `extra_spec` added to the spec; the manifest options.
+  ManifestOptions ShopReplicating(const std::string& extra_spec = "", PgClusterOptions dst = {}) {
+    StartServers({}, std::move(dst));
     CreateShop(*src_);
     auto o = Options();
     o.extra_spec = "  databases: {include: [shop]}\n" + extra_spec;
@@ -30,6 +30,8 @@ class ReplicationTest : public MigrationTest {
     EXPECT_EQ((*Db(status, "shop"))["status"], "syncing") << status.dump(2);
     return o;
   }
+  // A destination that logs to a file pgferry (a superuser) may read.
+  static PgClusterOptions LoggingToAFile() { return {{"logging_collector=on", "log_min_messages=warning"}}; }
   static ManifestOptions WithCutover(ManifestOptions o) {
     o.extra_spec += "  replication: {cutover: true}\n";
     return o;
@@ -1004,12 +1006,8 @@ TEST_F(ReplicationTest, AnApplyWorkerWaitingForADestinationLockIsReported) {
 // fails is quoted from the destination's log (its DETAIL, the row's values, left out); the
 // servers of the test above log to no file, and the status says where to look instead.
 TEST_F(ReplicationTest, ASubscriptionErrorIsQuotedFromTheDestinationLog) {
-  StartServers({}, {{"logging_collector=on", "log_min_messages=warning"}});
-  CreateShop(*src_);
-  auto o = Options();
-  o.extra_spec = "  databases: {include: [shop]}\n";
-  auto status = MigrateJson(BuildManifest(o));
-  ASSERT_EQ((*Db(status, "shop"))["status"], "syncing") << status.dump(2);
+  auto o = ShopReplicating("", LoggingToAFile());
+  if (HasFailure()) return;
   dst_->Exec("shop", "INSERT INTO public.customers VALUES (501, 'in the way')");
   src_->Exec("shop", "INSERT INTO public.customers (name) VALUES ('from the source')");  // id 501
   pid_t pid = SpawnMigrate(BuildManifest(o), "wait", {"-o", "json"});
@@ -1030,12 +1028,8 @@ TEST_F(ReplicationTest, ASubscriptionErrorIsQuotedFromTheDestinationLog) {
 // retries. The run says why, quoting the destination's log (the ERROR line, with the table; not
 // the row in its CONTEXT and DETAIL), and is in sync once the way is clear.
 TEST_F(ReplicationTest, ATableCopyTheSubscriptionCannotMakeIsQuotedFromTheDestinationLog) {
-  StartServers({}, {{"logging_collector=on", "log_min_messages=warning"}});
-  CreateShop(*src_);
-  auto o = Options();
-  o.extra_spec = "  databases: {include: [shop]}\n";
-  auto status = MigrateJson(BuildManifest(o));
-  ASSERT_EQ((*Db(status, "shop"))["status"], "syncing") << status.dump(2);
+  auto o = ShopReplicating("", LoggingToAFile());
+  if (HasFailure()) return;
   src_->Exec("shop", "CREATE TABLE public.\"St\u00f6ck x\" (id int PRIMARY KEY, qty int); "
                      "INSERT INTO public.\"St\u00f6ck x\" VALUES (1, 0), (2, 5)");
   dst_->Exec("shop", "CREATE TABLE public.\"St\u00f6ck x\" (id int PRIMARY KEY, qty int CONSTRAINT positive CHECK (qty > 0))");
