@@ -1074,7 +1074,8 @@ Status DatabaseMigration::FollowSource() {
   RETURN_IF_ERROR(FollowColumns(**src));
   RETURN_IF_ERROR(FollowSequences(**src));
   RETURN_IF_ERROR(FollowIndexes(**src));
-  return FollowDefinitions(**src, false);  // views and triggers may use new tables and columns
+  RETURN_IF_ERROR(FollowDefinitions(**src, false));  // views and triggers may use new tables and columns
+  return FollowGrants(**src);                         // on all of those
 }
 
 Status DatabaseMigration::FollowTableSelection(pg::Session& s) {
@@ -1403,6 +1404,11 @@ Result<std::vector<std::string>> DatabaseMigration::MakeOnDestination(const pg::
                                                                       const std::string& settings) {
   std::vector<std::string> statements;
   for (size_t i : at) statements.push_back(rows.Get(i, column));
+  return MakeOnDestination(statements, settings);
+}
+
+Result<std::vector<std::string>> DatabaseMigration::MakeOnDestination(const std::vector<std::string>& statements,
+                                                                      const std::string& settings) {
   std::vector<std::string> why(statements.size());
   std::vector<size_t> pending(statements.size());
   for (size_t i = 0; i < pending.size(); ++i) pending[i] = i;
@@ -1526,6 +1532,118 @@ Status DatabaseMigration::FollowDefinitions(pg::Session& src, bool before_tables
   if (!made.empty())
     e_.Event("DefinitionsCreated", "database \"" + plan_.dbname + "\": made " + Joined(made) +
                                        " on the destination (made on the source after the schema was copied)");
+  return Status::Ok();
+}
+
+Status DatabaseMigration::FollowGrants(pg::Session& src) {
+  const std::string kNotGranted = "granted on the source, not on the destination, and pgferry could not grant";
+  ASSIGN_OR_RETURN(auto mine, src.Query(sql::kRelationPrivileges));
+  ASSIGN_OR_RETURN(auto theirs, dst_->Query(sql::kRelationPrivileges));
+  // (schema, relation, grantee, privilege, grantable) on the destination; grantee "" is PUBLIC.
+  using Grant = std::tuple<std::string, std::string, std::string, std::string, bool>;
+  auto grant = [](const pg::QueryResult& r, size_t i) {
+    return Grant{r.Get(i, 0), r.Get(i, 1), r.Get(i, 3), r.Get(i, 4), r.GetBool(i, 5)};
+  };
+  std::set<Grant> on_destination;
+  for (size_t i = 0; i < theirs.size(); ++i) on_destination.insert(grant(theirs, i));
+  // A privilege held with the grant option covers the same without it.
+  auto covered = [](const std::set<Grant>& held, Grant g) {
+    if (held.count(g)) return true;
+    if (std::get<4>(g)) return false;
+    std::get<4>(g) = true;
+    return held.count(g) > 0;
+  };
+  // What the destination lacks, one statement per relation, grantee and grant option (rows come
+  // ordered so).
+  struct Missing {
+    Relation relation;
+    bool sequence;
+    std::string grantee;
+    bool grantable;
+    std::vector<std::string> privileges;
+  };
+  std::vector<Missing> missing;
+  for (size_t i = 0; i < mine.size(); ++i) {
+    Grant g = grant(mine, i);
+    if (covered(on_destination, g)) continue;
+    const std::string& privilege = std::get<3>(g);
+    // Privilege names come from the catalog (aclexplode); anything but a keyword is not sent.
+    if (privilege.empty() || !std::all_of(privilege.begin(), privilege.end(), [](char c) { return c >= 'A' && c <= 'Z'; }))
+      continue;
+    Relation rel{std::get<0>(g), std::get<1>(g)};
+    if (missing.empty() || missing.back().relation != rel || missing.back().grantee != std::get<2>(g) ||
+        missing.back().grantable != std::get<4>(g))
+      missing.push_back({rel, mine.GetBool(i, 2), std::get<2>(g), std::get<4>(g), {}});
+    missing.back().privileges.push_back(privilege);
+  }
+  std::vector<std::string> warnings, granted;
+  if (!missing.empty()) {
+    // Only the relations the destination has: one on the source only is FollowTableSelection's
+    // (or not selected).
+    std::vector<Relation> relations;
+    for (const auto& m : missing) relations.push_back(m.relation);
+    ASSIGN_OR_RETURN(auto absent, AbsentOnDestination(relations));
+    std::set<size_t> gone(absent.begin(), absent.end());
+    std::vector<std::string> statements, what;
+    std::vector<const Missing*> made;
+    for (size_t k = 0; k < missing.size(); ++k) {
+      if (gone.count(k)) continue;
+      const Missing& m = missing[k];
+      made.push_back(&m);
+      std::string privileges;
+      for (const auto& p : m.privileges) privileges += (privileges.empty() ? "" : ", ") + p;
+      const std::string on = dst_->QuoteIdent(m.relation.first) + "." + dst_->QuoteIdent(m.relation.second);
+      const std::string to = m.grantee.empty() ? "PUBLIC" : dst_->QuoteIdent(m.grantee);
+      statements.push_back("GRANT " + privileges + (m.sequence ? " ON SEQUENCE " : " ON TABLE ") + on + " TO " + to +
+                           (m.grantable ? " WITH GRANT OPTION" : ""));
+      what.push_back(privileges + " on " + m.relation.first + "." + m.relation.second + " to " +
+                     (m.grantee.empty() ? "PUBLIC" : m.grantee) + (m.grantable ? " (with grant option)" : ""));
+    }
+    ASSIGN_OR_RETURN(auto why, MakeOnDestination(statements, "SET LOCAL lock_timeout = '30s'"));
+    // A GRANT by a role that neither owns the relation nor holds the grant option succeeds with
+    // only a warning ("no privileges were granted"): what counts is what the destination has now.
+    ASSIGN_OR_RETURN(auto now, dst_->Query(sql::kRelationPrivileges));
+    std::set<Grant> has;
+    for (size_t i = 0; i < now.size(); ++i) has.insert(grant(now, i));
+    // Those not given, by reason: a role missing on the destination makes one warning, not one
+    // per table.
+    std::vector<std::pair<std::string, std::vector<size_t>>> not_given;
+    for (size_t k = 0; k < statements.size(); ++k) {
+      const Missing& m = *made[k];
+      bool all = std::all_of(m.privileges.begin(), m.privileges.end(), [&](const std::string& p) {
+        return covered(has, Grant{m.relation.first, m.relation.second, m.grantee, p, m.grantable});
+      });
+      if (all) {
+        granted.push_back(what[k]);
+        continue;
+      }
+      const std::string reason = !why[k].empty() ? why[k]
+                                                 : "the destination user neither owns it nor may grant it (GRANT gave "
+                                                   "no privilege)";
+      auto at = std::find_if(not_given.begin(), not_given.end(), [&](const auto& r) { return r.first == reason; });
+      if (at == not_given.end()) at = not_given.insert(not_given.end(), {reason, {}});
+      at->second.push_back(k);
+    }
+    constexpr size_t kNamed = 5;  // privileges named in one warning; the others are counted
+    for (const auto& [reason, ks] : not_given) {
+      std::string names, stmts;
+      for (size_t j = 0; j < ks.size() && j < kNamed; ++j) {
+        names += (j ? ", " : "") + what[ks[j]];
+        stmts += (j ? "; " : "") + statements[ks[j]];
+      }
+      if (ks.size() > kNamed) {
+        names += " and " + std::to_string(ks.size() - kNamed) + " more";
+        stmts += "; ...";
+      }
+      const bool one = ks.size() == 1;
+      warnings.push_back(names + (one ? " is " : " are ") + kNotGranted + (one ? " it: " : " them: ") + reason +
+                         (one ? "; grant it there as its owner (" : "; grant them there as their owner (") + stmts + ")");
+    }
+  }
+  ReplaceWarnings({kNotGranted}, warnings);
+  if (!granted.empty())
+    e_.Event("GrantsFollowed", "database \"" + plan_.dbname + "\": granted " + Joined(granted) +
+                                   " as on the source (granted there after the schema was copied)");
   return Status::Ok();
 }
 
@@ -1773,7 +1891,8 @@ void DatabaseMigration::Cutover() {
   Status followed = FollowDefinitions(**src, true);
   if (followed.ok()) followed = FollowIndexes(**src);
   if (followed.ok()) followed = FollowDefinitions(**src, false);
-  if (!followed.ok()) return Fail(followed, "cutover: definitions and indexes");
+  if (followed.ok()) followed = FollowGrants(**src);
+  if (!followed.ok()) return Fail(followed, "cutover: definitions, indexes and grants");
   if (e_.spec_.replication.syncSequences) {
     Status st = CopySequences(**src);
     if (!st.ok()) return Fail(st, "cutover: sequences");

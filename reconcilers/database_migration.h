@@ -129,6 +129,17 @@ class DatabaseMigration {
   // kAborted when a stop was asked.
   Result<std::vector<std::string>> MakeOnDestination(const pg::QueryResult& rows, const std::vector<size_t>& at,
                                                      size_t column, const std::string& settings);
+  Result<std::vector<std::string>> MakeOnDestination(const std::vector<std::string>& statements,
+                                                     const std::string& settings);
+  // Privileges on tables, views, materialized views, sequences and foreign tables that the
+  // source grants and the destination does not (GRANT is DDL, which logical replication does
+  // not carry: one made on the source after the schema was copied), granted on the destination
+  // too, each run and at cutover; not the owner's own. Only added: a privilege the destination
+  // has and the source has not (revoked on the source, or the destination's own grant) is left
+  // as it is. One that cannot be given (its role is not on the destination, the destination
+  // user may not grant it) is a warning. Schemas', functions' and columns' privileges and
+  // default privileges are not followed. Event GrantsFollowed.
+  Status FollowGrants(pg::Session& src);
   // Indexes and constraints (primary keys, unique, exclusion, check, foreign keys) of tables on
   // both sides that the source has and the destination has not (made on the source after the
   // schema was copied): made on the destination from the source's definitions, keys before the

@@ -517,6 +517,25 @@ SELECT r.ord, i.indexrelid::text, ic.relname::text, pg_catalog.quote_ident(ic.re
  ORDER BY r.ord, coalesce(c.contype = 'p', false) DESC, ic.relname
 )sql";
 
+// Privileges granted on the database's tables, views, materialized views, sequences and foreign
+// tables, one a row: schema, relation, whether a sequence, grantee ("" for PUBLIC), privilege
+// (SELECT, INSERT, ...), grantable. Not the owner's own, not to a role that no longer exists,
+// not on an extension's members; ordered by relation, grantee and grant option.
+inline constexpr const char* kRelationPrivileges = R"sql(
+SELECT n.nspname, c.relname, c.relkind = 'S', coalesce(r.rolname, ''), a.privilege_type, a.is_grantable
+  FROM pg_catalog.pg_class c
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  CROSS JOIN LATERAL pg_catalog.aclexplode(c.relacl) a
+  LEFT JOIN pg_catalog.pg_roles r ON r.oid = a.grantee
+ WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND c.relacl IS NOT NULL
+   AND a.grantee <> c.relowner AND (a.grantee = 0 OR r.oid IS NOT NULL)
+   AND n.nspname NOT IN ('pg_catalog', 'information_schema', '_pgferry')
+   AND n.nspname NOT LIKE 'pg\_toast%' AND n.nspname NOT LIKE 'pg\_temp\_%'
+   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                    WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = c.oid
+                      AND d.deptype = 'e')
+ ORDER BY 1, 2, 4, 6, 5
+)sql";
 // The destination's populated materialized views, for a refresh at cutover (logical replication
 // carries no materialized view data: each still holds what post-data's REFRESH found after the
 // initial copy). In creation order, which in a restored database is dependency order (pg_restore

@@ -357,6 +357,51 @@ TEST_F(ReplicationTest, MaterializedViewsAreRefreshedAtCutover) {
   ExpectCutOverCleanly("shop");
 }
 
+// GRANT is DDL, which logical replication does not carry: a privilege granted on the source while
+// the database replicates is granted on the destination by the next run (here a cutover run,
+// which also creates the new role first). One whose role is not on the destination
+// (roles.exclude) is a warning with the statements to run, one for all those of that reason; a
+// privilege the destination has and the source has not is left as it is.
+TEST_F(ReplicationTest, PrivilegesGrantedOnTheSourceWhileReplicatingAreGrantedOnTheDestination) {
+  auto o = ShopReplicating("  roles: {exclude: [skipped]}\n");
+  src_->Exec("postgres", "CREATE ROLE \"R\u00ebader x\"; CREATE ROLE skipped");
+  src_->Exec("shop",
+             "GRANT SELECT, UPDATE ON public.customers TO \"R\u00ebader x\"; "
+             "GRANT USAGE ON SEQUENCE public.customers_id_seq TO \"R\u00ebader x\"; "
+             "GRANT INSERT ON public.orders TO \"R\u00ebader x\" WITH GRANT OPTION; "
+             "GRANT SELECT ON public.orders TO PUBLIC; "
+             "GRANT SELECT ON public.orders, public.customers TO skipped");
+  dst_->Exec("postgres", "CREATE ROLE mine");
+  dst_->Exec("shop", "GRANT DELETE ON public.orders TO mine");
+  CommandResult r = Run("migrate", BuildManifest(WithCutover(o)), {"-o", "json"});
+  EXPECT_EQ(r.exit_code, 0) << r.output << r.err;
+  EXPECT_THAT(r.err, HasSubstr("GrantsFollowed: database \"shop\": granted SELECT, UPDATE on public.customers to "
+                               "R\u00ebader x, USAGE on public.customers_id_seq to R\u00ebader x, SELECT on "
+                               "public.orders to PUBLIC, INSERT on public.orders to R\u00ebader x (with grant option) "
+                               "as on the source"))
+      << r.err;
+  auto privilege = [&](const std::string& check) { return dst_->Scalar("shop", "SELECT " + check); };
+  EXPECT_EQ(privilege("has_table_privilege('R\u00ebader x', 'public.customers', 'SELECT')"), "t");
+  EXPECT_EQ(privilege("has_table_privilege('R\u00ebader x', 'public.customers', 'UPDATE')"), "t");
+  EXPECT_EQ(privilege("has_table_privilege('R\u00ebader x', 'public.customers', 'DELETE')"), "f");
+  EXPECT_EQ(privilege("has_sequence_privilege('R\u00ebader x', 'public.customers_id_seq', 'USAGE')"), "t");
+  EXPECT_EQ(privilege("has_table_privilege('R\u00ebader x', 'public.orders', 'INSERT WITH GRANT OPTION')"), "t");
+  EXPECT_EQ(privilege("count(*) FROM aclexplode((SELECT relacl FROM pg_class WHERE oid = 'public.orders'::regclass)) "
+                      "WHERE grantee = 0 AND privilege_type = 'SELECT'"),
+            "1");
+  EXPECT_EQ(privilege("has_table_privilege('mine', 'public.orders', 'DELETE')"), "t");
+  auto status = nlohmann::json::parse(r.output);
+  EXPECT_EQ((*Db(status, "shop"))["status"], "done") << status.dump(2);
+  EXPECT_THAT((*Db(status, "shop"))["warnings"].dump(),
+              HasSubstr("SELECT on public.customers to skipped, SELECT on public.orders to skipped are granted on "
+                        "the source, not on the destination, and pgferry could not grant them: role \\\"skipped\\\" "
+                        "does not exist; grant them there as their owner (GRANT SELECT ON TABLE \\\"public\\\"."
+                        "\\\"customers\\\" TO \\\"skipped\\\"; GRANT SELECT ON TABLE \\\"public\\\".\\\"orders\\\" TO "
+                        "\\\"skipped\\\")"))
+      << status.dump(2);
+  ExpectCutOverCleanly("shop");
+}
+
 // A source user that is not superuser publishes its tables by name: an unlogged table among them
 // would make CREATE PUBLICATION fail ("not supported for unlogged tables") and the whole
 // database fall back to a one-time copy.
