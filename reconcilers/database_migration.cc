@@ -1435,8 +1435,11 @@ Result<std::vector<std::string>> DatabaseMigration::MakeOnDestination(const std:
 Status DatabaseMigration::FollowDefinitions(pg::Session& src, bool before_tables) {
   // One marker per kind: the warnings of this step's kinds are replaced, not the other step's.
   const std::vector<std::string> kinds = before_tables ? std::vector<std::string>{"schema", "type", "function"}
-                                                       : std::vector<std::string>{"view", "trigger"};
-  auto marker = [](const std::string& kind) { return ": " + kind + " made on the source after the schema was copied"; };
+                                                       : std::vector<std::string>{"view", "trigger", "policy",
+                                                                                  "row-level security"};
+  auto marker = [](const std::string& kind) {
+    return ": " + kind + (kind == "row-level security" ? " enabled" : " made") + " on the source after the schema was copied";
+  };
   const std::string kLabelMarker = " added on the source after the schema was copied";
   std::vector<std::string> markers;
   for (const auto& k : kinds) markers.push_back(marker(k));
@@ -1456,7 +1459,9 @@ Status DatabaseMigration::FollowDefinitions(pg::Session& src, bool before_tables
   std::set<Key> on_destination;
   for (size_t i = 0; i < theirs.size(); ++i) on_destination.insert(key(theirs, i));
   auto what = [&](size_t i) {
-    return defs.Get(i, 0) + " " + (defs.Get(i, 0) == "schema" ? "" : defs.Get(i, 1) + ".") + defs.Get(i, 2);
+    const std::string& kind = defs.Get(i, 0);
+    return kind + (kind == "row-level security" ? " of " : " ") + (kind == "schema" ? "" : defs.Get(i, 1) + ".") +
+           defs.Get(i, 2);
   };
   std::vector<std::string> warnings, made;
   // In the query's order; one that needs another made here later (a domain over a domain, a

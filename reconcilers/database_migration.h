@@ -120,8 +120,9 @@ class DatabaseMigration {
   // destination from the source's catalog (engine_sql.h kDefinitionsBeforeTables/AfterTables):
   // before_tables, schemas, enum/domain/composite types and functions (a new table or column
   // may use them), and enum values the destination's enum lacks, in the source's order (a row
-  // with one stops the subscription: "invalid input value for enum"); after, views and
-  // triggers. Compared by name; those it cannot make are named. Event DefinitionsCreated.
+  // with one stops the subscription: "invalid input value for enum"); after, views, triggers,
+  // row security policies and tables' row-level security (ENABLE, FORCE; never disabled).
+  // Compared by name; those it cannot make are named. Event DefinitionsCreated.
   Status FollowDefinitions(pg::Session& src, bool before_tables);
   // Runs the statements in `column` of rows[at[k]] on the destination, each in its own
   // transaction after `settings` (SET LOCAL ...), in rounds while one succeeds (one may need

@@ -372,7 +372,9 @@ SELECT 'function', n.nspname::text,
  ORDER BY 4, 2, 3
 )sql";
 // After the tables, their columns and indexes: views (not materialized ones: their rows would
-// be the destination's, half copied) and triggers (not a partition's clone of its table's).
+// be the destination's, half copied), triggers (not a partition's clone of its table's), row
+// security policies (CREATE POLICY from pg_policy: PUBLIC is role 0), then a table's row-level
+// security, ENABLE and FORCE each its own key (name "t", "t (forced)"), after its policies.
 inline const std::string kDefinitionsAfterTables = R"sql(
 SELECT 'view', n.nspname::text, c.relname::text, 10,
        CASE WHEN $1::bool
@@ -390,6 +392,35 @@ SELECT 'trigger', n.nspname::text, c.relname || '.' || t.tgname, 11,
   JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
  WHERE NOT t.tgisinternal AND NOT c.relispartition
+   AND )sql" + UserObject("pg_catalog.pg_class", "c.oid") + R"sql(
+UNION ALL
+SELECT 'policy', n.nspname::text, c.relname || '.' || p.polname, 12,
+       CASE WHEN $1::bool
+            THEN 'CREATE POLICY ' || pg_catalog.quote_ident(p.polname) || ' ON '
+                 || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname)
+                 || CASE WHEN p.polpermissive THEN '' ELSE ' AS RESTRICTIVE' END
+                 || ' FOR ' || CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE'
+                                             WHEN 'd' THEN 'DELETE' ELSE 'ALL' END
+                 || ' TO ' || (SELECT pg_catalog.string_agg(CASE WHEN r.oid = 0 THEN 'PUBLIC'
+                                                                 ELSE pg_catalog.quote_ident(a.rolname) END, ', ')
+                                 FROM pg_catalog.unnest(p.polroles) AS r(oid)
+                                 LEFT JOIN pg_catalog.pg_roles a ON a.oid = r.oid)
+                 || coalesce(' USING (' || pg_catalog.pg_get_expr(p.polqual, p.polrelid) || ')', '')
+                 || coalesce(' WITH CHECK (' || pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid) || ')', '') END
+  FROM pg_catalog.pg_policy p
+  JOIN pg_catalog.pg_class c ON c.oid = p.polrelid
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+ WHERE )sql" + UserObject("pg_catalog.pg_class", "c.oid") + R"sql(
+UNION ALL
+SELECT 'row-level security', n.nspname::text, c.relname || x.suffix, 13,
+       CASE WHEN $1::bool
+            THEN 'ALTER TABLE ' || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname)
+                 || x.statement END
+  FROM pg_catalog.pg_class c
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  CROSS JOIN LATERAL (VALUES ('', ' ENABLE ROW LEVEL SECURITY', c.relrowsecurity),
+                             (' (forced)', ' FORCE ROW LEVEL SECURITY', c.relforcerowsecurity)) AS x(suffix, statement, set)
+ WHERE c.relkind IN ('r', 'p') AND x.set
    AND )sql" + UserObject("pg_catalog.pg_class", "c.oid") + R"sql(
  ORDER BY 4, 2, 3
 )sql";

@@ -402,6 +402,40 @@ TEST_F(ReplicationTest, PrivilegesGrantedOnTheSourceWhileReplicatingAreGrantedOn
   ExpectCutOverCleanly("shop");
 }
 
+// Row security made on the source while the database replicates (policies, and the table's
+// ENABLE and FORCE ROW LEVEL SECURITY) is made on the destination by the next run, the policies
+// first: else the applications, once pointed there, would see rows the source hides from them.
+// The subscription (its owner a superuser) still applies the source's rows.
+TEST_F(ReplicationTest, RowSecurityMadeOnTheSourceWhileReplicatingIsMadeOnTheDestination) {
+  auto o = ShopReplicating();
+  src_->Exec("postgres", "CREATE ROLE clerk");
+  src_->Exec("shop",
+             "CREATE POLICY \"Sm\u00e4ll orders\" ON public.orders AS RESTRICTIVE FOR SELECT TO clerk "
+             "USING (total < 100); "
+             "CREATE POLICY everyone ON public.orders USING (true); "
+             "ALTER TABLE public.orders ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY; "
+             "GRANT SELECT ON public.orders TO clerk");
+  CommandResult r = Run("migrate", BuildManifest(o));
+  EXPECT_EQ(r.exit_code, 0) << r.output << r.err;
+  EXPECT_THAT(r.err, HasSubstr("DefinitionsCreated: database \"shop\": made policy public.orders.Sm\u00e4ll orders, "
+                               "policy public.orders.everyone, row-level security of public.orders, row-level "
+                               "security of public.orders (forced)"))
+      << r.err;
+  const std::string as_clerk = "SET ROLE clerk; SELECT count(*) FROM public.orders";
+  EXPECT_EQ(src_->Scalar("shop", as_clerk), "699");
+  EXPECT_EQ(dst_->Scalar("shop", as_clerk), "699");
+  EXPECT_EQ(dst_->Scalar("shop", "SELECT relrowsecurity AND relforcerowsecurity FROM pg_class "
+                                 "WHERE oid = 'public.orders'::regclass"),
+            "t");
+  src_->Exec("shop", "INSERT INTO public.orders (customer_id, total) VALUES (1, 5)");
+  EXPECT_TRUE(WaitUntil([&] { return dst_->Scalar("shop", as_clerk) == "700"; }, 30));
+  // Made once: the next run finds them.
+  r = Run("migrate", BuildManifest(o));
+  EXPECT_EQ(r.exit_code, 0) << r.output << r.err;
+  EXPECT_THAT(r.err, Not(HasSubstr("DefinitionsCreated"))) << r.err;
+  CleanUpAndExpectNothingLeft(o, "shop");
+}
+
 // A source user that is not superuser publishes its tables by name: an unlogged table among them
 // would make CREATE PUBLICATION fail ("not supported for unlogged tables") and the whole
 // database fall back to a one-time copy.
