@@ -735,12 +735,12 @@ Status DatabaseMigration::CopyUnloggedTables(pg::Session& src) {
 }
 
 void DatabaseMigration::RefreshMaterializedViews() {
-  const std::string marker = " was not refreshed at cutover";
+  const std::string marker = " not refreshed at cutover";
   std::vector<std::string> refreshed, warnings;
   auto views = dst_->Query(sql::kPopulatedMaterializedViews);
   if (!views.ok()) {
-    warnings.push_back("materialized views: the destination's list of them could not be read, so none" + marker +
-                       ": " + views.status().message());
+    warnings.push_back("materialized views were" + marker + ": the destination's list of them could not be read: " +
+                       views.status().message());
   } else {
     for (size_t i = 0; i < views->size(); ++i) {
       const std::string name = views->Get(i, 0);
@@ -749,7 +749,7 @@ void DatabaseMigration::RefreshMaterializedViews() {
         refreshed.push_back(name);
         continue;
       }
-      warnings.push_back("materialized view " + name + marker + " (it holds the data of the initial copy): " +
+      warnings.push_back("materialized view " + name + " was" + marker + " (it holds the data of the initial copy): " +
                          st.message() + "; refresh it there once that is mended (REFRESH MATERIALIZED VIEW " + name +
                          ", as its owner)");
     }

@@ -38,8 +38,8 @@ class DatabaseMigration {
   void SetUp();
   // Replication: refreshes tables/lag in the status; true when in sync.
   bool PollSync();
-  // Replication: sequences, unlogged tables and materialized views, then drop subscription,
-  // slot and publication; done.
+  // Replication: definitions, indexes and grants followed once more, then sequences, unlogged
+  // tables and materialized views, then drop subscription, slot and publication; done.
   void Cutover();
   bool replicating() const;
 
@@ -187,7 +187,7 @@ class DatabaseMigration {
   // one source snapshot), since replication carried none of their changes.
   Status CopyUnloggedTables(pg::Session& source);
   // Cutover: REFRESH MATERIALIZED VIEW for each populated one on the destination, whose data is
-  // from after the initial copy (logical replication carries none). One that cannot be refreshed
+  // the initial copy's (post-data's REFRESH; logical replication carries none since). One that cannot be refreshed
   // (its owner is another role, its query fails) is a warning, not a refusal to cut over.
   void RefreshMaterializedViews();
   // spec.verify (verification.h) over the selected tables, the source read under
