@@ -1833,7 +1833,8 @@ bool DatabaseMigration::PollSync() {
       SubscriptionInLog in_log{tail->Get(0, 0), name_, {}};
       for (const auto& t : plan_.tables) in_log.tables.emplace_back(t.schema, t.name);
       // (a password in it would be the source's, in the subscription's conninfo)
-      reason = pg::MaskSecret(SubscriptionError(tail->Get(0, 1), in_log), src_params_.password);
+      reason = pg::MaskSecret(SubscriptionError(LogAsStderr(tail->Get(0, 1), tail->Get(0, 2)), in_log),
+                              src_params_.password);
     }
   }
   const std::string failing_why =

@@ -436,20 +436,24 @@ SELECT n.nspname::text, t.typname::text, e.enumlabel::text
 // Errors of the subscription's apply and table sync workers so far (PostgreSQL 15+).
 inline constexpr const char* kSubscriptionErrors =
     "SELECT apply_error_count + sync_error_count FROM pg_catalog.pg_stat_subscription_stats WHERE subname = $1";
-// The subscription's oid (its replication origin is "pg_<oid>") and the last 256 kB of the
-// destination server's log file in the stderr format, NULL when there is none (no logging
-// collector) or when this user may not read it (superuser, or EXECUTE granted on these functions;
-// checked first, so that a refusal does not add an error to that same log at every poll).
+// The subscription's oid (its replication origin is "pg_<oid>"), the last 256 kB of the
+// destination server's log file and its format: the stderr file when the server writes one,
+// else the csvlog one, else the jsonlog one (PostgreSQL 15+, as pg_stat_subscription_stats,
+// which is why this is read). The file is NULL when there is none (no logging collector) or
+// when this user may not read it (superuser, or EXECUTE granted on these functions; checked
+// first, so that a refusal does not add an error to that same log at every poll).
 inline constexpr const char* kSubscriptionLogTail = R"sql(
+WITH f AS MATERIALIZED (
+  SELECT x.o, x.format, pg_catalog.pg_current_logfile(x.format) AS path
+    FROM (VALUES (1, 'stderr'), (2, 'csvlog'), (3, 'jsonlog')) AS x(o, format)
+   WHERE pg_catalog.has_function_privilege('pg_catalog.pg_current_logfile(text)', 'EXECUTE')
+     AND pg_catalog.has_function_privilege('pg_catalog.pg_stat_file(text, boolean)', 'EXECUTE')
+     AND pg_catalog.has_function_privilege('pg_catalog.pg_read_file(text, bigint, bigint, boolean)', 'EXECUTE')),
+p AS MATERIALIZED (SELECT f.format, f.path FROM f WHERE f.path IS NOT NULL ORDER BY f.o LIMIT 1)
 SELECT s.oid::text,
-       CASE WHEN pg_catalog.has_function_privilege('pg_catalog.pg_current_logfile(text)', 'EXECUTE')
-             AND pg_catalog.has_function_privilege('pg_catalog.pg_stat_file(text, boolean)', 'EXECUTE')
-             AND pg_catalog.has_function_privilege('pg_catalog.pg_read_file(text, bigint, bigint, boolean)', 'EXECUTE')
-            THEN (SELECT pg_catalog.pg_read_file(f.path,
-                           greatest((pg_catalog.pg_stat_file(f.path, true)).size - 262144, 0), 262144, true)
-                    FROM (SELECT pg_catalog.pg_current_logfile('stderr') AS path) f
-                   WHERE f.path IS NOT NULL)
-       END
+       (SELECT pg_catalog.pg_read_file(p.path, greatest((pg_catalog.pg_stat_file(p.path, true)).size - 262144, 0),
+                                       262144, true) FROM p),
+       coalesce((SELECT p.format FROM p), '')
   FROM pg_catalog.pg_subscription s
  WHERE s.subname = $1
 )sql";

@@ -1,7 +1,10 @@
 #include "reconcilers/server_log.h"
 
 #include <algorithm>
+#include <cctype>
 #include <initializer_list>
+
+#include <nlohmann/json.hpp>
 
 namespace pgferry {
 namespace {
@@ -32,7 +35,102 @@ std::string ErrorOfReport(const std::vector<std::string_view>& lines, size_t i, 
   return "";
 }
 
+// The report as stderr lines: its message line, then one CONTEXT line per line of its context.
+std::string StderrReport(const std::string& time, const std::string& pid, const std::string& severity,
+                         const std::string& message, const std::string& context) {
+  if (severity.empty() || message.empty()) return "";
+  const std::string prefix = time + " [" + pid + "] ";
+  std::string flat = message;
+  std::replace(flat.begin(), flat.end(), '\n', ' ');
+  std::string out = prefix + severity + ":  " + flat + "\n";
+  for (size_t start = 0; start < context.size();) {
+    size_t end = context.find('\n', start);
+    if (end == std::string::npos) end = context.size();
+    if (end > start) out += prefix + "CONTEXT:  " + context.substr(start, end - start) + "\n";
+    start = end + 1;
+  }
+  return out;
+}
+
+// Whether `s` at `at` starts like a csvlog record: "YYYY-MM-DD hh:mm:ss".
+bool StartsWithTimestamp(std::string_view s, size_t at) {
+  static constexpr std::string_view kShape = "dddd-dd-dd dd:dd:dd";
+  if (s.size() - at < kShape.size()) return false;
+  for (size_t i = 0; i < kShape.size(); ++i) {
+    const char c = s[at + i];
+    if (kShape[i] == 'd' ? !std::isdigit(static_cast<unsigned char>(c)) : c != kShape[i]) return false;
+  }
+  return true;
+}
+
+std::string CsvLogAsStderr(std::string_view log) {
+  // From the first line that starts a record.
+  size_t at = 0;
+  while (at < log.size() && !StartsWithTimestamp(log, at)) {
+    size_t nl = log.find('\n', at);
+    if (nl == std::string_view::npos) return "";
+    at = nl + 1;
+  }
+  std::string out;
+  std::vector<std::string> fields(1);
+  bool quoted = false;
+  auto end_record = [&] {
+    // log_time, user, database, pid, connection_from, session_id, session_line_num, command_tag,
+    // session_start, vxid, txid, severity (11), sql state, message (13), detail, hint,
+    // internal_query, internal_query_pos, context (18), ...
+    if (fields.size() > 18) out += StderrReport(fields[0], fields[3], fields[11], fields[13], fields[18]);
+    fields.assign(1, "");
+  };
+  for (; at < log.size(); ++at) {
+    const char c = log[at];
+    if (quoted) {
+      if (c != '"') {
+        fields.back() += c;
+      } else if (at + 1 < log.size() && log[at + 1] == '"') {
+        fields.back() += '"';
+        ++at;
+      } else {
+        quoted = false;
+      }
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      fields.emplace_back();
+    } else if (c == '\n') {
+      end_record();
+    } else {
+      fields.back() += c;
+    }
+  }
+  if (!quoted) end_record();  // a last record cut short in a quoted field is left out
+  return out;
+}
+
+std::string JsonLogAsStderr(std::string_view log) {
+  std::string out;
+  for (size_t start = 0; start < log.size();) {
+    size_t end = log.find('\n', start);
+    if (end == std::string_view::npos) end = log.size();
+    auto record = nlohmann::json::parse(log.substr(start, end - start), nullptr, false);
+    start = end + 1;
+    if (!record.is_object()) continue;
+    auto text = [&](const char* key) {
+      auto it = record.find(key);
+      if (it == record.end()) return std::string();
+      return it->is_string() ? it->get<std::string>() : it->dump();
+    };
+    out += StderrReport(text("timestamp"), text("pid"), text("error_severity"), text("message"), text("context"));
+  }
+  return out;
+}
+
 }  // namespace
+
+std::string LogAsStderr(std::string_view log, std::string_view format) {
+  if (format == "csvlog") return CsvLogAsStderr(log);
+  if (format == "jsonlog") return JsonLogAsStderr(log);
+  return std::string(log);
+}
 
 std::string SubscriptionError(std::string_view log, const SubscriptionInLog& subscription) {
   std::vector<std::string_view> lines;

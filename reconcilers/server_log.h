@@ -37,4 +37,12 @@ struct SubscriptionInLog {
 // copies, after this one's sync worker started on it, would be taken for this one's.
 std::string SubscriptionError(std::string_view log, const SubscriptionInLog& subscription);
 
+// A piece of a server log in `format` ("csvlog" or "jsonlog"; anything else is returned as it
+// is) rewritten as the stderr lines SubscriptionError reads: for each report, its message line
+// ("ERROR:  ...", "LOG:  ...") and one "CONTEXT:  " line per line of its context, all with the
+// prefix "<log_time> [<pid>] ". DETAIL and HINT are left out. The piece may start inside a
+// record (it is the file's tail): a csvlog piece is read from its first line that starts a
+// record (a timestamp), and a jsonlog line that does not parse is skipped.
+std::string LogAsStderr(std::string_view log, std::string_view format);
+
 }  // namespace pgferry

@@ -32,6 +32,26 @@ class ReplicationTest : public MigrationTest {
   }
   // A destination that logs to a file pgferry (a superuser) may read.
   static PgClusterOptions LoggingToAFile() { return {{"logging_collector=on", "log_min_messages=warning"}}; }
+  // With a destination whose log pgferry may read (`dst`), the reason the apply worker fails is
+  // quoted from that log while the run waits (its DETAIL, the row's values, left out), and the
+  // run is in sync once the way is clear.
+  void ExpectAnApplyErrorQuoted(PgClusterOptions dst) {
+    auto o = ShopReplicating("", std::move(dst));
+    if (HasFailure()) return;
+    dst_->Exec("shop", "INSERT INTO public.customers VALUES (501, 'in the way')");
+    src_->Exec("shop", "INSERT INTO public.customers (name) VALUES ('from the source')");  // id 501
+    pid_t pid = SpawnMigrate(BuildManifest(o), "wait", {"-o", "json"});
+    ASSERT_NE(pid, 0);
+    EXPECT_TRUE(WaitUntil([&] { return ReadFile(OutputOf("wait")).find("SubscriptionFailing") != std::string::npos; }, 60));
+    const std::string out = ReadFile(OutputOf("wait"));
+    EXPECT_THAT(out, HasSubstr("the destination server's log says: duplicate key value violates unique constraint "
+                               "\"customers_pkey\" (applying INSERT to public.customers)")) << out;
+    EXPECT_THAT(out, Not(HasSubstr("already exists"))) << "the row's values (DETAIL) are left out";
+    dst_->Exec("shop", "DELETE FROM public.customers WHERE id = 501");
+    EXPECT_EQ(ExitCodeOf(pid), 0) << ReadFile(OutputOf("wait"));
+    EXPECT_EQ(dst_->Scalar("shop", "SELECT name FROM public.customers WHERE id = 501"), "from the source");
+    CleanUpAndExpectNothingLeft(o, "shop");
+  }
   static ManifestOptions WithCutover(ManifestOptions o) {
     o.extra_spec += "  replication: {cutover: true}\n";
     return o;
@@ -1085,21 +1105,15 @@ TEST_F(ReplicationTest, AnApplyWorkerWaitingForADestinationLockIsReported) {
 // fails is quoted from the destination's log (its DETAIL, the row's values, left out); the
 // servers of the test above log to no file, and the status says where to look instead.
 TEST_F(ReplicationTest, ASubscriptionErrorIsQuotedFromTheDestinationLog) {
-  auto o = ShopReplicating("", LoggingToAFile());
-  if (HasFailure()) return;
-  dst_->Exec("shop", "INSERT INTO public.customers VALUES (501, 'in the way')");
-  src_->Exec("shop", "INSERT INTO public.customers (name) VALUES ('from the source')");  // id 501
-  pid_t pid = SpawnMigrate(BuildManifest(o), "wait", {"-o", "json"});
-  ASSERT_NE(pid, 0);
-  EXPECT_TRUE(WaitUntil([&] { return ReadFile(OutputOf("wait")).find("SubscriptionFailing") != std::string::npos; }, 60));
-  const std::string out = ReadFile(OutputOf("wait"));
-  EXPECT_THAT(out, HasSubstr("the destination server's log says: duplicate key value violates unique constraint "
-                             "\"customers_pkey\" (applying INSERT to public.customers)")) << out;
-  EXPECT_THAT(out, Not(HasSubstr("already exists"))) << "the row's values (DETAIL) are left out";
-  dst_->Exec("shop", "DELETE FROM public.customers WHERE id = 501");
-  EXPECT_EQ(ExitCodeOf(pid), 0) << ReadFile(OutputOf("wait"));
-  EXPECT_EQ(dst_->Scalar("shop", "SELECT name FROM public.customers WHERE id = 501"), "from the source");
-  CleanUpAndExpectNothingLeft(o, "shop");
+  ExpectAnApplyErrorQuoted(LoggingToAFile());
+}
+
+// The same from a server that logs in CSV only (log_destination = csvlog): its records are read
+// as the stderr lines (reconcilers/server_log.h LogAsStderr).
+TEST_F(ReplicationTest, ASubscriptionErrorIsQuotedFromACsvLog) {
+  PgClusterOptions csv = LoggingToAFile();
+  csv.settings.push_back("log_destination=csvlog");
+  ExpectAnApplyErrorQuoted(csv);
 }
 
 // A table made on both servers while the database replicates, stricter on the destination (a

@@ -121,5 +121,58 @@ TEST(SubscriptionError, ASyncWorkerThatCannotReadTheSourceTable) {
   EXPECT_EQ(SubscriptionError(log, {"16400", "pgferry_y", {}}), "");
 }
 
+// csvlog and jsonlog, as a PostgreSQL 15 server wrote them for a table sync worker whose copy
+// failed (log_destination = 'csvlog,jsonlog'): the same quote as from the stderr format.
+const char* kCsvLog =
+    "ng row contains (0, 0).\",,,,\"COPY t, line 9\",,,,\"\",\"logical replication worker\",,0\n"  // cut mid-record
+    "2026-12-08 06:07:12.343 UTC,,,14078,,6b179e90.36fe,1,,2026-12-08 06:07:12 UTC,3/7,0,LOG,00000,\"logical "
+    "replication apply worker for subscription \"\"pgferry_x\"\" has started\",,,,,,,,,\"\",\"logical replication "
+    "worker\",,0\n"
+    "2026-12-08 06:07:12.355 UTC,,,14081,,6b179e90.3701,1,,2026-12-08 06:07:12 UTC,4/2,0,LOG,00000,\"logical "
+    "replication table synchronization worker for subscription \"\"pgferry_x\"\", table \"\"Mi x\"\" has "
+    "started\",,,,,,,,,\"\",\"logical replication worker\",,0\n"
+    "2026-12-08 06:07:12.370 UTC,,,14081,,6b179e90.3701,2,,2026-12-08 06:07:12 UTC,4/0,0,ERROR,23514,\"new row for "
+    "relation \"\"Mi x\"\" violates check constraint \"\"Mi x_qty_check\"\"\",\"Failing row contains (1,\n"
+    "0).\",,,,\"COPY Mi x, line 1: \"\"1\t0\"\"\",,,,\"\",\"logical replication worker\",,0\n"
+    "2026-12-08 06:07:12.375 UTC,,,14061,,6b179e90.36ed,6,,2026-12-08 06:07:12 UTC,,0,LOG,00000,\"background worker "
+    "\"\"logical replication worker\"\" (PID 14081) exited with exit code 1\",,,,,,,,,\"\",\"postmaster\",,0\n";
+
+const char* kJsonLog =
+    "rror_severity\":\"ERROR\",\"message\":\"cut\"}\n"  // cut mid-record
+    "{\"timestamp\":\"2026-12-08 06:07:12.355 UTC\",\"pid\":14081,\"session_id\":\"6b179e90.3701\",\"line_num\":1,"
+    "\"error_severity\":\"LOG\",\"message\":\"logical replication table synchronization worker for subscription "
+    "\\\"pgferry_x\\\", table \\\"Mi x\\\" has started\",\"backend_type\":\"logical replication worker\"}\n"
+    "{\"timestamp\":\"2026-12-08 06:07:12.370 UTC\",\"pid\":14081,\"session_id\":\"6b179e90.3701\",\"line_num\":2,"
+    "\"error_severity\":\"ERROR\",\"state_code\":\"23514\",\"message\":\"new row for relation \\\"Mi x\\\" violates "
+    "check constraint \\\"Mi x_qty_check\\\"\",\"detail\":\"Failing row contains (1, 0).\",\"context\":\"COPY Mi x, "
+    "line 1: \\\"1\\t0\\\"\",\"backend_type\":\"logical replication worker\"}\n";
+
+TEST(LogAsStderr, CsvAndJsonLogsGiveTheSameQuote) {
+  SubscriptionInLog sub{"16400", "pgferry_x", {{"public", "Mi x"}}};
+  const std::string quote = "new row for relation \"Mi x\" violates check constraint \"Mi x_qty_check\" (copying public.Mi x)";
+  EXPECT_EQ(SubscriptionError(LogAsStderr(kCsvLog, "csvlog"), sub), quote) << LogAsStderr(kCsvLog, "csvlog");
+  EXPECT_EQ(SubscriptionError(LogAsStderr(kJsonLog, "jsonlog"), sub), quote) << LogAsStderr(kJsonLog, "jsonlog");
+  // Neither DETAIL nor the row in CONTEXT reaches the quote; the stderr lines keep the context.
+  const std::string lines = LogAsStderr(kCsvLog, "csvlog");
+  EXPECT_EQ(lines.find("Failing row"), std::string::npos) << lines;
+  EXPECT_NE(lines.find("2026-12-08 06:07:12.370 UTC [14081] CONTEXT:  COPY Mi x, line 1: \"1\t0\"\n"), std::string::npos)
+      << lines;
+  EXPECT_EQ(lines.find("cut"), std::string::npos) << "the record cut at the piece's start is left out: " << lines;
+}
+
+TEST(LogAsStderr, AnApplyErrorFromCsvLogAndOtherFormatsAsTheyAre) {
+  const std::string csv =
+      "2026-12-08 00:40:00.130 UTC,,,1234,,6b1.4d2,2,,2026-12-08 00:39:59 UTC,4/0,740,ERROR,23505,\"duplicate key value "
+      "violates unique constraint \"\"customers_pkey\"\"\",\"Key (id)=(501) already exists.\",,,,\"processing remote "
+      "data for replication origin \"\"pg_16400\"\" during message type \"\"INSERT\"\" for replication target relation "
+      "\"\"public.customers\"\" in transaction 740, finished at 0/1A3B6C8\",,,,\"\",\"logical replication worker\",,0\n";
+  EXPECT_EQ(SubscriptionError(LogAsStderr(csv, "csvlog"), {"16400", "pgferry_x", {}}),
+            "duplicate key value violates unique constraint \"customers_pkey\" (applying INSERT to public.customers)");
+  EXPECT_EQ(LogAsStderr("as it is\n", "stderr"), "as it is\n");
+  EXPECT_EQ(LogAsStderr("as it is\n", ""), "as it is\n");
+  EXPECT_EQ(LogAsStderr("", "csvlog"), "");
+  EXPECT_EQ(LogAsStderr("no record starts here", "csvlog"), "");
+}
+
 }  // namespace
 }  // namespace pgferry
