@@ -1434,7 +1434,8 @@ Result<std::vector<std::string>> DatabaseMigration::MakeOnDestination(const std:
 
 Status DatabaseMigration::FollowDefinitions(pg::Session& src, bool before_tables) {
   // One marker per kind: the warnings of this step's kinds are replaced, not the other step's.
-  const std::vector<std::string> kinds = before_tables ? std::vector<std::string>{"schema", "type", "function"}
+  const std::vector<std::string> kinds = before_tables ? std::vector<std::string>{"schema", "extension", "type",
+                                                                                  "function"}
                                                        : std::vector<std::string>{"view", "trigger", "policy",
                                                                                   "row-level security"};
   auto marker = [](const std::string& kind) {
@@ -1460,16 +1461,20 @@ Status DatabaseMigration::FollowDefinitions(pg::Session& src, bool before_tables
   for (size_t i = 0; i < theirs.size(); ++i) on_destination.insert(key(theirs, i));
   auto what = [&](size_t i) {
     const std::string& kind = defs.Get(i, 0);
-    return kind + (kind == "row-level security" ? " of " : " ") + (kind == "schema" ? "" : defs.Get(i, 1) + ".") +
-           defs.Get(i, 2);
+    return kind + (kind == "row-level security" ? " of " : " ") +
+           (kind == "schema" || kind == "extension" ? "" : defs.Get(i, 1) + ".") + defs.Get(i, 2);
   };
   std::vector<std::string> warnings, made;
   // In the query's order; one that needs another made here later (a domain over a domain, a
   // function taking a type) may need a second round, so rounds go on while one makes progress.
+  const auto& excluded = e_.spec_.extensions.exclude;  // never made, as by the schema copy
   auto missing_rows = [&] {
     std::vector<size_t> rows;
     for (size_t i = 0; i < defs.size(); ++i)
-      if (!on_destination.count(key(defs, i))) rows.push_back(i);
+      if (!on_destination.count(key(defs, i)) &&
+          !(defs.Get(i, 0) == "extension" &&
+            std::find(excluded.begin(), excluded.end(), defs.Get(i, 2)) != excluded.end()))
+        rows.push_back(i);
     return rows;
   };
   std::vector<size_t> missing = missing_rows();

@@ -118,8 +118,8 @@ class DatabaseMigration {
   Status FollowColumns(pg::Session& src);
   // Definitions on the source only (made there after the schema was copied), made on the
   // destination from the source's catalog (engine_sql.h kDefinitionsBeforeTables/AfterTables):
-  // before_tables, schemas, enum/domain/composite types and functions (a new table or column
-  // may use them), and enum values the destination's enum lacks, in the source's order (a row
+  // before_tables, schemas, extensions (not spec.extensions.exclude), enum/domain/composite
+  // types and functions (a new table or column may use them), and enum values the destination's enum lacks, in the source's order (a row
   // with one stops the subscription: "invalid input value for enum"); after, views, triggers,
   // row security policies and tables' row-level security (ENABLE, FORCE; never disabled).
   // Compared by name; those it cannot make are named. Event DefinitionsCreated.

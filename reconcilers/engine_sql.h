@@ -313,14 +313,23 @@ SELECT class, nsp::text, rel::text, name::text, rank,
 // most: read only when something is missing). Read with search_path pg_catalog, so
 // the types and functions they use come schema-qualified. Nothing of an extension's, nothing in
 // pg_* schemas, information_schema or pgferry's _pgferry.
-// Before the tables (a new table or column may use them): schemas; enum, domain and composite
-// types (not a table's row type); functions and procedures (not aggregates; a body is not
-// checked until it runs, but a signature needs its types). Owned by the destination user.
+// Before the tables (a new table or column may use them): schemas; extensions (compared by name
+// alone, wherever they are: schema ''; made in the source's schema, so after it); enum, domain
+// and composite types (not a table's row type); functions and procedures (not aggregates; a
+// body is not checked until it runs, but a signature needs its types). Owned by the
+// destination user.
 inline const std::string kDefinitionsBeforeTables = R"sql(
 SELECT 'schema', n.nspname::text, n.nspname::text, 0,
        CASE WHEN $1::bool THEN 'CREATE SCHEMA ' || pg_catalog.quote_ident(n.nspname) END
   FROM pg_catalog.pg_namespace n
  WHERE )sql" + UserObject("pg_catalog.pg_namespace", "n.oid") + R"sql(
+UNION ALL
+SELECT 'extension', '', x.extname::text, 1,
+       CASE WHEN $1::bool THEN 'CREATE EXTENSION IF NOT EXISTS ' || pg_catalog.quote_ident(x.extname)
+                               || ' WITH SCHEMA ' || pg_catalog.quote_ident(n.nspname) END
+  FROM pg_catalog.pg_extension x
+  JOIN pg_catalog.pg_namespace n ON n.oid = x.extnamespace
+ WHERE n.nspname NOT LIKE 'pg\_%' AND n.nspname NOT IN ('information_schema', '_pgferry')
 UNION ALL
 SELECT 'type', n.nspname::text, t.typname::text,
        CASE t.typtype WHEN 'e' THEN 1 WHEN 'd' THEN 2 ELSE 3 END,

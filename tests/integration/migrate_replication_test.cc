@@ -456,6 +456,29 @@ TEST_F(ReplicationTest, RowSecurityMadeOnTheSourceWhileReplicatingIsMadeOnTheDes
   CleanUpAndExpectNothingLeft(o, "shop");
 }
 
+// An extension created on the source while the database replicates is created on the
+// destination before the tables and columns that may use it (here a column of its type), so the
+// subscription applies that column's rows; one in extensions.exclude is not.
+TEST_F(ReplicationTest, AnExtensionCreatedOnTheSourceIsCreatedOnTheDestination) {
+  auto o = ShopReplicating("  extensions: {exclude: [isn]}\n");
+  src_->Exec("shop", "CREATE EXTENSION citext; CREATE EXTENSION isn; "
+                     "ALTER TABLE public.customers ADD COLUMN email citext; "
+                     "UPDATE public.customers SET email = 'C' || id || '@Example.com' WHERE id <= 3");
+  CommandResult r = Run("migrate", BuildManifest(o));
+  EXPECT_EQ(r.exit_code, 0) << r.output << r.err;
+  EXPECT_THAT(r.err, HasSubstr("DefinitionsCreated: database \"shop\": made extension citext")) << r.err;
+  EXPECT_THAT(r.err, Not(HasSubstr("extension isn"))) << r.err;
+  EXPECT_EQ(dst_->Scalar("shop", "SELECT count(*) FROM pg_extension WHERE extname = 'isn'"), "0");
+  EXPECT_TRUE(WaitUntil(
+      [&] { return dst_->Scalar("shop", "SELECT count(*) FROM public.customers WHERE email = 'c2@example.com'") == "1"; },
+      30));
+  // Made once: the next run finds it, wherever it is.
+  r = Run("migrate", BuildManifest(o));
+  EXPECT_EQ(r.exit_code, 0) << r.output << r.err;
+  EXPECT_THAT(r.err, Not(HasSubstr("DefinitionsCreated"))) << r.err;
+  CleanUpAndExpectNothingLeft(o, "shop");
+}
+
 // A source user that is not superuser publishes its tables by name: an unlogged table among them
 // would make CREATE PUBLICATION fail ("not supported for unlogged tables") and the whole
 // database fall back to a one-time copy.
@@ -526,7 +549,8 @@ TEST_F(ReplicationTest, ChangingTheTableSelectionWhileReplicatingAddsAndRemovesT
   src_->Exec("shop", "CREATE TABLE public.\"Audit Log\" (id int PRIMARY KEY, what text);"
                      "INSERT INTO public.\"Audit Log\" SELECT g, 'a' || g FROM generate_series(1, 100) g");
   auto o = Options();
-  const std::string base = "  databases: {include: [shop]}\n";
+  // citext is left out, so that a table using it cannot be created until it is made by hand.
+  const std::string base = "  databases: {include: [shop]}\n  extensions: {exclude: [citext]}\n";
   o.extra_spec = base + "  tables: {exclude: ['shop.public.\"Audit Log\"']}\n";
   auto status = MigrateJson(BuildManifest(o));
   EXPECT_EQ((*Db(status, "shop"))["status"], "syncing");
@@ -540,7 +564,8 @@ TEST_F(ReplicationTest, ChangingTheTableSelectionWhileReplicatingAddsAndRemovesT
   status = MigrateJson(BuildManifest(o));
   nlohmann::json* db = Db(status, "shop");
   EXPECT_EQ((*db)["status"], "running") << status.dump(2);  // fresh cannot be replicated yet
-  // pgferry creates such a table from its definition, but not this one: its extension is not there.
+  // pgferry creates such a table from its definition, but not this one: its extension is not
+  // there (spec.extensions.exclude).
   EXPECT_THAT((*db)["warnings"].dump(), HasSubstr("table public.fresh is on the source only (created after the "
                                                   "schema was copied; logical replication carries no DDL) and pgferry "
                                                   "could not create it on the destination: type \\\"public.citext\\\" "
@@ -605,11 +630,11 @@ TEST_F(ReplicationTest, ATableCreatedOnTheSourceWhileReplicatingIsCreatedOnTheDe
 }
 
 // One pgferry cannot create (its column's type comes from an extension created on the source
-// after the schema was copied, which pgferry does not follow) is named with the reason; the run
-// does not wait for a sync that cannot come, and a cutover is refused, until the extension exists
-// on the destination: then the next run creates it.
+// after the schema was copied that spec.extensions.exclude leaves out) is named with the reason;
+// the run does not wait for a sync that cannot come, and a cutover is refused, until the
+// extension exists on the destination: then the next run creates it.
 TEST_F(ReplicationTest, ATableTheDestinationCannotTakeYetIsNamedAndStopsTheCutoverUntilItCan) {
-  auto o = ShopReplicating();
+  auto o = ShopReplicating("  extensions: {exclude: [citext]}\n");
   const std::string extension = "CREATE EXTENSION citext";
   src_->Exec("shop", extension + ";"
                      "CREATE TABLE public.\"New Table\" (id int PRIMARY KEY, m public.citext DEFAULT 'ok');"
