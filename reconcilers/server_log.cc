@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <initializer_list>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -21,16 +22,26 @@ std::string Between(std::string_view line, std::string_view before, std::initial
   return end == std::string_view::npos ? "" : std::string(line.substr(at, end - at));
 }
 
-bool StartsWith(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
+// The lines of `text` (without their '\n'; a last line without one counts).
+std::vector<std::string_view> Lines(std::string_view text) {
+  std::vector<std::string_view> lines;
+  for (size_t start = 0; start < text.size();) {
+    size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    lines.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return lines;
+}
 
 // The message of the ERROR line of the report that `lines[i]` (from column `at`) belongs to:
 // the nearest line before it with the same prefix (DETAIL, HINT between), "" when none.
 std::string ErrorOfReport(const std::vector<std::string_view>& lines, size_t i, size_t at) {
   const std::string_view prefix = lines[i].substr(0, at);
   for (size_t j = i; j-- > 0 && i - j <= 20;) {
-    if (!StartsWith(lines[j], prefix)) continue;
+    if (!lines[j].starts_with(prefix)) continue;
     std::string_view rest = lines[j].substr(prefix.size());
-    if (StartsWith(rest, "ERROR:  ")) return std::string(rest.substr(8));
+    if (rest.starts_with("ERROR:  ")) return std::string(rest.substr(8));
   }
   return "";
 }
@@ -43,12 +54,8 @@ std::string StderrReport(const std::string& time, const std::string& pid, const 
   std::string flat = message;
   std::replace(flat.begin(), flat.end(), '\n', ' ');
   std::string out = prefix + severity + ":  " + flat + "\n";
-  for (size_t start = 0; start < context.size();) {
-    size_t end = context.find('\n', start);
-    if (end == std::string::npos) end = context.size();
-    if (end > start) out += prefix + "CONTEXT:  " + context.substr(start, end - start) + "\n";
-    start = end + 1;
-  }
+  for (std::string_view line : Lines(context))
+    if (!line.empty()) out += prefix + "CONTEXT:  " + std::string(line) + "\n";
   return out;
 }
 
@@ -108,11 +115,8 @@ std::string CsvLogAsStderr(std::string_view log) {
 
 std::string JsonLogAsStderr(std::string_view log) {
   std::string out;
-  for (size_t start = 0; start < log.size();) {
-    size_t end = log.find('\n', start);
-    if (end == std::string_view::npos) end = log.size();
-    auto record = nlohmann::json::parse(log.substr(start, end - start), nullptr, false);
-    start = end + 1;
+  for (std::string_view line : Lines(log)) {
+    auto record = nlohmann::json::parse(line, nullptr, false);
     if (!record.is_object()) continue;
     auto text = [&](const char* key) {
       auto it = record.find(key);
@@ -133,13 +137,7 @@ std::string LogAsStderr(std::string_view log, std::string_view format) {
 }
 
 std::string SubscriptionError(std::string_view log, const SubscriptionInLog& subscription) {
-  std::vector<std::string_view> lines;
-  for (size_t start = 0; start < log.size();) {
-    size_t end = log.find('\n', start);
-    if (end == std::string_view::npos) end = log.size();
-    lines.push_back(log.substr(start, end - start));
-    start = end + 1;
-  }
+  const std::vector<std::string_view> lines = Lines(log);
   // Where each of this subscription's table sync workers started: (line, table name).
   const std::string started = "logical replication table synchronization worker for subscription \"" +
                               subscription.name + "\", table \"";
@@ -190,7 +188,7 @@ std::string SubscriptionError(std::string_view log, const SubscriptionInLog& sub
       std::string_view rest = line.substr(at + copy_context.size());
       std::string_view table;
       bool ours = synced_before(i, [&](std::string_view t) {
-        if (!StartsWith(rest, std::string(t) + ", line ")) return false;
+        if (!rest.starts_with(std::string(t) + ", line ")) return false;
         table = t;
         return true;
       });
